@@ -1,0 +1,106 @@
+//! auth-server's HTTP surface: one file per endpoint, this file wires them.
+
+mod error;
+mod health;
+mod introspect;
+mod metadata;
+mod params;
+mod revoke;
+mod token;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::{HeaderName, Method, header};
+use axum::routing::{get, post};
+use deadpool_postgres::Pool;
+use tower_http::cors::{Any, CorsLayer};
+
+use crate::config::Config;
+use crate::oauth::{PgIssuer, PgRegistrar};
+use crate::password::PasswordHasher;
+use crate::store::{ClientStore, TokenStore, UserStore};
+
+pub use error::OAuthError;
+pub use token::TokenResponse;
+
+/// Everything a handler needs; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub pool: Pool,
+    pub users: UserStore,
+    pub tokens: TokenStore,
+    pub registrar: PgRegistrar,
+    pub hasher: PasswordHasher,
+}
+
+impl AppState {
+    pub fn new(config: Config, pool: Pool) -> Self {
+        Self {
+            hasher: PasswordHasher::new(config.password_hash_concurrency),
+            users: UserStore::new(pool.clone()),
+            tokens: TokenStore::new(pool.clone()),
+            registrar: PgRegistrar::new(ClientStore::new(pool.clone())),
+            config: Arc::new(config),
+            pool,
+        }
+    }
+
+    /// A fresh issuer for one request.
+    fn issuer(&self) -> PgIssuer {
+        PgIssuer::new(
+            self.tokens.clone(),
+            self.config.access_token_ttl,
+            self.config.refresh_token_ttl,
+            self.config.public_url.clone(),
+        )
+    }
+
+    fn token_response(&self, access_token: String, refresh_token: Option<String>) -> TokenResponse {
+        TokenResponse {
+            access_token,
+            expires_in: self.config.access_token_ttl,
+            token_type: "bearer",
+            scope: None,
+            refresh_token,
+        }
+    }
+}
+
+/// The whole application, ready to serve.
+pub fn router(state: AppState) -> Router {
+    let oauth = Router::new()
+        .route(
+            "/oauth/v2/token",
+            get(token::issue_token).post(token::issue_token),
+        )
+        .route("/oauth/v2/introspect", post(introspect::introspect_token))
+        .route("/oauth/v2/revoke", post(revoke::revoke_token))
+        .layer(oauth_cors());
+
+    let app = Router::new()
+        .merge(oauth)
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(metadata::show_metadata),
+        )
+        .route("/healthz", get(health::show_health))
+        .route("/readyz", get(health::show_readiness))
+        .with_state(state);
+    shared::http::instrument(app)
+}
+
+/// CORS as wallabag configures it for `/oauth/*` (wallabag-api.md §1.7), so
+/// browser extensions can fetch tokens.
+fn oauth_cors() -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(Any)
+        .allow_headers([
+            header::AUTHORIZATION,
+            HeaderName::from_static("content-type"),
+        ])
+        .allow_methods([Method::POST, Method::PUT, Method::GET, Method::DELETE])
+        .max_age(Duration::from_secs(3600))
+}

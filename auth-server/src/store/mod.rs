@@ -1,0 +1,51 @@
+//! All of auth-server's SQL: one file per table or aggregate, each statement
+//! beside the function that runs it.
+
+pub mod client;
+pub mod token;
+pub mod user;
+
+use deadpool_postgres::Pool;
+
+pub use client::{Client, ClientStore, NewClient};
+pub use token::TokenStore;
+pub use user::{NewUser, User, UserStore};
+
+mod embedded {
+    refinery::embed_migrations!("migrations");
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("no database connection: {0}")]
+    Pool(#[from] deadpool_postgres::PoolError),
+    #[error(transparent)]
+    Database(#[from] tokio_postgres::Error),
+    /// A unique constraint refused the write; the message names what clashed.
+    #[error("{0}")]
+    Conflict(&'static str),
+}
+
+/// Applies the embedded migrations that the database has not seen yet.
+pub async fn migrate(pool: &Pool) -> anyhow::Result<()> {
+    let mut conn = pool.get().await?;
+    let client: &mut tokio_postgres::Client = &mut conn;
+    let report = embedded::migrations::runner().run_async(client).await?;
+    for migration in report.applied_migrations() {
+        tracing::info!(migration = %migration, "applied migration");
+    }
+    Ok(())
+}
+
+/// Maps a unique violation on `constraint` to a typed conflict.
+fn conflict(err: tokio_postgres::Error, constraint: &str, message: &'static str) -> StoreError {
+    let clashed = err
+        .as_db_error()
+        .and_then(|db| db.constraint())
+        .is_some_and(|c| c == constraint);
+    if clashed {
+        StoreError::Conflict(message)
+    } else {
+        StoreError::Database(err)
+    }
+}

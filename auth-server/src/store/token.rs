@@ -1,0 +1,307 @@
+//! Access tokens, refresh tokens and their families.
+//!
+//! Every write that touches more than one row is a single statement (a
+//! data-modifying CTE) or one transaction, so a crash never leaves half a
+//! rotation behind.
+
+use chrono::{DateTime, Utc};
+use deadpool_postgres::Pool;
+
+use super::StoreError;
+
+#[derive(Clone)]
+pub struct TokenStore {
+    pool: Pool,
+}
+
+/// What to store for one grant: an access token and, for a user, a refresh
+/// token opening a new family.
+pub struct NewTokens<'a> {
+    pub client_id: &'a str,
+    pub user_id: Option<i64>,
+    pub scope: &'a str,
+    pub access_hash: &'a [u8],
+    pub access_expires_at: DateTime<Utc>,
+    pub refresh: Option<(&'a [u8], DateTime<Utc>)>,
+}
+
+/// A stored refresh token, whatever its state.
+#[derive(Clone, Debug)]
+pub struct RefreshRecord {
+    pub family_id: i64,
+    pub client_id: String,
+    pub user_id: i64,
+    pub scope: String,
+    pub expires_at: DateTime<Utc>,
+    pub used: bool,
+    pub revoked: bool,
+    pub user_disabled: bool,
+}
+
+/// A rotation's replacement tokens.
+pub struct Rotation<'a> {
+    pub old_hash: &'a [u8],
+    pub access_hash: &'a [u8],
+    pub access_expires_at: DateTime<Utc>,
+    pub refresh_hash: &'a [u8],
+    pub refresh_expires_at: DateTime<Utc>,
+}
+
+/// An access token that is neither expired nor revoked, with its user.
+#[derive(Clone, Debug)]
+pub struct ActiveAccess {
+    pub client_id: String,
+    pub scope: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub user: Option<TokenOwner>,
+}
+
+#[derive(Clone, Debug)]
+pub struct TokenOwner {
+    pub id: i64,
+    pub username: String,
+    pub email: String,
+    pub name: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenKind {
+    Access,
+    Refresh,
+}
+
+/// Who a token belongs to, for revocation.
+pub struct TokenIdentity {
+    pub kind: TokenKind,
+    pub client_id: String,
+    pub family_id: Option<i64>,
+}
+
+impl TokenStore {
+    pub fn new(pool: Pool) -> Self {
+        Self { pool }
+    }
+
+    /// Stores a new grant's tokens in one statement.
+    pub async fn issue(&self, tokens: &NewTokens<'_>) -> Result<(), StoreError> {
+        let conn = self.pool.get().await?;
+        match tokens.refresh {
+            Some((refresh_hash, refresh_expires_at)) => {
+                let stmt = conn
+                    .prepare_cached(
+                        "WITH family AS (SELECT nextval('token_families') AS id), \
+                         refresh AS ( \
+                             INSERT INTO refresh_tokens \
+                                 (token_hash, family_id, client_id, user_id, scope, expires_at) \
+                             SELECT $1, id, $3, $4, $5, $6 FROM family) \
+                         INSERT INTO access_tokens \
+                             (token_hash, family_id, client_id, user_id, scope, expires_at) \
+                         SELECT $2, id, $3, $4, $5, $7 FROM family",
+                    )
+                    .await?;
+                conn.execute(
+                    &stmt,
+                    &[
+                        &refresh_hash,
+                        &tokens.access_hash,
+                        &tokens.client_id,
+                        &tokens.user_id,
+                        &tokens.scope,
+                        &refresh_expires_at,
+                        &tokens.access_expires_at,
+                    ],
+                )
+                .await?;
+            }
+            None => {
+                let stmt = conn
+                    .prepare_cached(
+                        "INSERT INTO access_tokens \
+                             (token_hash, client_id, user_id, scope, expires_at) \
+                         VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .await?;
+                conn.execute(
+                    &stmt,
+                    &[
+                        &tokens.access_hash,
+                        &tokens.client_id,
+                        &tokens.user_id,
+                        &tokens.scope,
+                        &tokens.access_expires_at,
+                    ],
+                )
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    pub async fn find_refresh(&self, hash: &[u8]) -> Result<Option<RefreshRecord>, StoreError> {
+        let conn = self.pool.get().await?;
+        let stmt = conn
+            .prepare_cached(
+                "SELECT r.family_id, r.client_id, r.user_id, r.scope, r.expires_at, \
+                        r.used_at IS NOT NULL, r.revoked_at IS NOT NULL, \
+                        u.disabled_at IS NOT NULL \
+                 FROM refresh_tokens r JOIN users u ON u.id = r.user_id \
+                 WHERE r.token_hash = $1",
+            )
+            .await?;
+        let row = conn.query_opt(&stmt, &[&hash]).await?;
+        Ok(row.map(|row| RefreshRecord {
+            family_id: row.get(0),
+            client_id: row.get(1),
+            user_id: row.get(2),
+            scope: row.get(3),
+            expires_at: row.get(4),
+            used: row.get(5),
+            revoked: row.get(6),
+            user_disabled: row.get(7),
+        }))
+    }
+
+    /// Rotates a refresh token: marks it used and stores its replacements in
+    /// the same family, in one statement. Returns `None` when the token was
+    /// no longer usable, e.g. because a concurrent request rotated it first.
+    pub async fn rotate(&self, rotation: &Rotation<'_>) -> Result<Option<i64>, StoreError> {
+        let conn = self.pool.get().await?;
+        let stmt = conn
+            .prepare_cached(
+                "WITH old AS ( \
+                     UPDATE refresh_tokens SET used_at = now() \
+                     WHERE token_hash = $1 AND used_at IS NULL AND revoked_at IS NULL \
+                       AND expires_at >= now() \
+                     RETURNING family_id, client_id, user_id, scope), \
+                 refresh AS ( \
+                     INSERT INTO refresh_tokens \
+                         (token_hash, family_id, client_id, user_id, scope, expires_at) \
+                     SELECT $2, family_id, client_id, user_id, scope, $3 FROM old), \
+                 access AS ( \
+                     INSERT INTO access_tokens \
+                         (token_hash, family_id, client_id, user_id, scope, expires_at) \
+                     SELECT $4, family_id, client_id, user_id, scope, $5 FROM old) \
+                 SELECT family_id FROM old",
+            )
+            .await?;
+        let row = conn
+            .query_opt(
+                &stmt,
+                &[
+                    &rotation.old_hash,
+                    &rotation.refresh_hash,
+                    &rotation.refresh_expires_at,
+                    &rotation.access_hash,
+                    &rotation.access_expires_at,
+                ],
+            )
+            .await?;
+        Ok(row.map(|row| row.get(0)))
+    }
+
+    /// Revokes every refresh and access token of a family, in one statement.
+    pub async fn revoke_family(&self, family_id: i64) -> Result<(), StoreError> {
+        let conn = self.pool.get().await?;
+        let stmt = conn
+            .prepare_cached(
+                "WITH refresh AS ( \
+                     UPDATE refresh_tokens SET revoked_at = now() \
+                     WHERE family_id = $1 AND revoked_at IS NULL) \
+                 UPDATE access_tokens SET revoked_at = now() \
+                 WHERE family_id = $1 AND revoked_at IS NULL",
+            )
+            .await?;
+        conn.execute(&stmt, &[&family_id]).await?;
+        Ok(())
+    }
+
+    /// Finds an access token that may be used now: not expired (wallabag
+    /// expires a token when now > expires_at), not revoked, its user not
+    /// disabled.
+    pub async fn find_active_access(
+        &self,
+        hash: &[u8],
+    ) -> Result<Option<ActiveAccess>, StoreError> {
+        let conn = self.pool.get().await?;
+        let stmt = conn
+            .prepare_cached(
+                "SELECT t.client_id, t.scope, t.created_at, t.expires_at, \
+                        u.id, u.username, u.email, u.name, u.created_at, u.updated_at \
+                 FROM access_tokens t LEFT JOIN users u ON u.id = t.user_id \
+                 WHERE t.token_hash = $1 AND t.revoked_at IS NULL \
+                   AND t.expires_at >= now() AND u.disabled_at IS NULL",
+            )
+            .await?;
+        let row = conn.query_opt(&stmt, &[&hash]).await?;
+        Ok(row.map(|row| {
+            let user_id: Option<i64> = row.get(4);
+            ActiveAccess {
+                client_id: row.get(0),
+                scope: row.get(1),
+                created_at: row.get(2),
+                expires_at: row.get(3),
+                user: user_id.map(|id| TokenOwner {
+                    id,
+                    username: row.get(5),
+                    email: row.get(6),
+                    name: row.get(7),
+                    created_at: row.get(8),
+                    updated_at: row.get(9),
+                }),
+            }
+        }))
+    }
+
+    /// Finds which client a token of either kind was issued to.
+    pub async fn find_identity(&self, hash: &[u8]) -> Result<Option<TokenIdentity>, StoreError> {
+        let conn = self.pool.get().await?;
+        let stmt = conn
+            .prepare_cached(
+                "SELECT true, client_id, family_id FROM access_tokens WHERE token_hash = $1 \
+                 UNION ALL \
+                 SELECT false, client_id, family_id FROM refresh_tokens WHERE token_hash = $1",
+            )
+            .await?;
+        let row = conn.query_opt(&stmt, &[&hash]).await?;
+        Ok(row.map(|row| TokenIdentity {
+            kind: if row.get(0) {
+                TokenKind::Access
+            } else {
+                TokenKind::Refresh
+            },
+            client_id: row.get(1),
+            family_id: row.get(2),
+        }))
+    }
+
+    pub async fn revoke_access(&self, hash: &[u8]) -> Result<(), StoreError> {
+        let conn = self.pool.get().await?;
+        let stmt = conn
+            .prepare_cached(
+                "UPDATE access_tokens SET revoked_at = now() \
+                 WHERE token_hash = $1 AND revoked_at IS NULL",
+            )
+            .await?;
+        conn.execute(&stmt, &[&hash]).await?;
+        Ok(())
+    }
+
+    /// Deletes tokens and codes past their expiry. A used refresh token is
+    /// kept until then, so reuse can still be detected while it could work.
+    pub async fn purge_expired(&self) -> Result<u64, StoreError> {
+        let conn = self.pool.get().await?;
+        let mut purged = 0;
+        for sql in [
+            "DELETE FROM access_tokens WHERE expires_at < now()",
+            "DELETE FROM refresh_tokens WHERE expires_at < now()",
+            "DELETE FROM authorization_codes WHERE expires_at < now()",
+        ] {
+            let stmt = conn.prepare_cached(sql).await?;
+            purged += conn.execute(&stmt, &[]).await?;
+        }
+        Ok(purged)
+    }
+}
