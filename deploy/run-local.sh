@@ -1,0 +1,265 @@
+#!/usr/bin/env bash
+# Run the auth server locally, with demo data, and show how to talk to it.
+#
+#   deploy/run-local.sh
+#
+# Without DATABASE_URL it keeps a private PostgreSQL cluster in .pgdata/
+# (port 54329, or PG_PORT) that survives between runs; with DATABASE_URL it
+# uses that database and starts no PostgreSQL. The demo user and clients are
+# created once and remembered in demo.env beside the cluster (.demo.env in
+# the checkout when DATABASE_URL is given).
+#
+# Ctrl-C stops the server and the private PostgreSQL.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+# Plain shellcheck does not follow sourced files (SC1091); `shellcheck -x` does.
+# shellcheck source-path=SCRIPTDIR source=lib/postgres.sh disable=SC1091
+source "$ROOT/deploy/lib/postgres.sh"
+
+AUTH_ADDR=127.0.0.1:8081
+AUTH_URL=http://$AUTH_ADDR
+BIN=$ROOT/target/debug
+
+PG_AREA=""         # set when we use our own PostgreSQL cluster
+PG_STARTED=0       # 1 once this run started it (so only then we stop it)
+SERVICE_PIDS=()    # background services, in start order
+SERVICE_NAMES=()
+
+die() {
+    printf 'error: %s\n' "$*" >&2
+    exit 1
+}
+
+say() {
+    printf '==> %s\n' "$*" >&2
+}
+
+# Stop services newest first (so nothing loses its upstream mid-request),
+# then the database. Runs on every exit, including Ctrl-C.
+# shellcheck disable=SC2317 # only called through the trap
+cleanup() {
+    set +e
+    local i pid
+    for ((i = ${#SERVICE_PIDS[@]} - 1; i >= 0; i--)); do
+        pid=${SERVICE_PIDS[i]}
+        kill -0 "$pid" 2>/dev/null || continue
+        say "stopping ${SERVICE_NAMES[i]}"
+        kill -TERM "$pid" 2>/dev/null
+        # Give it time to drain, but do not hang on a stuck process.
+        for _ in {1..100}; do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+    done
+    if [[ $PG_STARTED == 1 ]]; then
+        say "stopping PostgreSQL"
+        pg_stop "$PG_AREA"
+    fi
+}
+trap cleanup EXIT
+# Turn signals into a normal exit so the EXIT trap does the cleanup.
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+random_secret() {
+    od -An -tx1 -N16 /dev/urandom | tr -d ' \n'
+}
+
+# Where the demo credentials are remembered; tied to the database they were
+# created in.
+demo_env_file() {
+    if [[ -n $PG_AREA ]]; then
+        printf '%s/demo.env\n' "$PG_AREA"
+    else
+        printf '%s/.demo.env\n' "$ROOT"
+    fi
+}
+
+start_postgres() {
+    if [[ -n ${DATABASE_URL:-} ]]; then
+        say "using the database in DATABASE_URL"
+        return
+    fi
+    local port=${PG_PORT:-54329} admin_url
+    pg_ensure_binaries
+    PG_AREA=$(pg_area_for "$ROOT/.pgdata")
+    pg_init "$PG_AREA"
+    if [[ $PG_CREATED == 1 ]]; then
+        # A new cluster has none of the demo data an old file would describe.
+        rm -f "$PG_AREA/demo.env"
+        say "created a PostgreSQL cluster in $PG_AREA"
+    fi
+    say "starting PostgreSQL on 127.0.0.1:$port"
+    pg_start "$PG_AREA" "$port"
+    PG_STARTED=1
+    admin_url=$(pg_admin_url "$PG_AREA" "$port")
+    pg_create_db "$admin_url" auth
+    export DATABASE_URL=${admin_url%/postgres}/auth
+}
+
+build() {
+    say "building auth-server"
+    cargo build -p auth-server
+}
+
+migrate() {
+    say "migrating the database"
+    "$BIN/auth-server" migrate
+}
+
+# Print one field of the JSON object on stdin.
+json_field() {
+    python3 -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"
+}
+
+# Create the demo user and clients once; later runs reuse the file.
+ensure_demo_data() {
+    local file password app_json api_json
+    file=$(demo_env_file)
+    if [[ -f $file ]]; then
+        # shellcheck source=/dev/null
+        source "$file"
+        # The private cluster's file comes and goes with the cluster; a given
+        # DATABASE_URL may point somewhere else than last time.
+        if [[ -n $PG_AREA || ${DEMO_DATABASE:-} == "$DATABASE_URL" ]]; then
+            return
+        fi
+        say "$file was made for another database; creating demo data in this one"
+    fi
+
+    say "creating the demo user and clients"
+    # RUST_LOG=warn: each admin command would otherwise log its migration
+    # check, burying the walkthrough.
+    password=$(random_secret)
+    printf '%s\n' "$password" |
+        RUST_LOG=warn "$BIN/auth-server" user create demo --email demo@example.com --name "Demo User" --password-stdin --json >/dev/null ||
+        die "could not create user 'demo': left from an earlier run whose $file was lost? Use another database, or delete that user"
+    app_json=$(RUST_LOG=warn "$BIN/auth-server" client create --name "Demo app" --grant password --grant refresh_token --json)
+    api_json=$(RUST_LOG=warn "$BIN/auth-server" client create --name "api-server" --introspect --json)
+
+    DEMO_USERNAME=demo
+    DEMO_PASSWORD=$password
+    DEMO_CLIENT_ID=$(json_field client_id <<<"$app_json")
+    DEMO_CLIENT_SECRET=$(json_field client_secret <<<"$app_json")
+    API_CLIENT_ID=$(json_field client_id <<<"$api_json")
+    API_CLIENT_SECRET=$(json_field client_secret <<<"$api_json")
+    # Written last and whole, so a failed run leaves no half file behind.
+    (
+        umask 077
+        {
+            printf '# Demo data in the database below; delete this file to make new demo data.\n'
+            printf 'DEMO_DATABASE=%q\n' "$DATABASE_URL"
+            printf 'DEMO_USERNAME=%q\nDEMO_PASSWORD=%q\n' "$DEMO_USERNAME" "$DEMO_PASSWORD"
+            printf 'DEMO_CLIENT_ID=%q\nDEMO_CLIENT_SECRET=%q\n' "$DEMO_CLIENT_ID" "$DEMO_CLIENT_SECRET"
+            printf 'API_CLIENT_ID=%q\nAPI_CLIENT_SECRET=%q\n' "$API_CLIENT_ID" "$API_CLIENT_SECRET"
+        } >"$file.tmp"
+        mv "$file.tmp" "$file"
+    )
+}
+
+# Start one service in the background, its output on our terminal, and wait
+# until its readiness URL answers. Usage: start_service NAME READY_URL CMD...
+start_service() {
+    local name=$1 ready_url=$2 pid status
+    shift 2
+    say "starting $name"
+    "$@" &
+    pid=$!
+    SERVICE_PIDS+=("$pid")
+    SERVICE_NAMES+=("$name")
+    for _ in {1..300}; do
+        curl -fsS --max-time 2 -o /dev/null "$ready_url" 2>/dev/null && return
+        if ! kill -0 "$pid" 2>/dev/null; then
+            status=0
+            wait "$pid" || status=$?
+            die "$name exited with status $status before it was ready (its output is above)"
+        fi
+        sleep 0.1
+    done
+    die "$name did not answer $ready_url within 30 s (its output is above)"
+}
+
+start_auth_server() {
+    start_service auth-server "$AUTH_URL/readyz" \
+        env LISTEN_ADDR="$AUTH_ADDR" PUBLIC_URL="$AUTH_URL" "$BIN/auth-server" serve
+}
+
+# Quote a value for pasting into a shell (unchanged when it needs nothing).
+q() {
+    printf '%q' "$1"
+}
+
+print_walkthrough() {
+    local token_url=$AUTH_URL/oauth/v2/token introspect_url=$AUTH_URL/oauth/v2/introspect
+    local app_id app_secret api_id user pass
+    app_id=$(q "client_id=$DEMO_CLIENT_ID")
+    app_secret=$(q "client_secret=$DEMO_CLIENT_SECRET")
+    api_id=$(q "$API_CLIENT_ID:$API_CLIENT_SECRET")
+    user=$(q "username=$DEMO_USERNAME")
+    pass=$(q "password=$DEMO_PASSWORD")
+    local pick='python3 -c '\''import sys,json;print(json.load(sys.stdin)["access_token"])'\'
+    local pick_refresh='python3 -c '\''import sys,json;print(json.load(sys.stdin)["refresh_token"])'\'
+
+    cat <<EOF
+
+auth-server is ready at $AUTH_URL
+
+Demo user         $DEMO_USERNAME / $DEMO_PASSWORD
+Demo app client   id $DEMO_CLIENT_ID
+                  secret $DEMO_CLIENT_SECRET
+api-server client id $API_CLIENT_ID     (may introspect tokens)
+                  secret $API_CLIENT_SECRET
+(kept in $(demo_env_file))
+$([[ -n $PG_AREA ]] && printf 'Database          %s\n' "$DATABASE_URL")
+
+a. Get tokens with the password grant (answer: access_token, expires_in,
+   token_type, scope, refresh_token):
+
+   http POST $token_url grant_type=password $app_id $app_secret $user $pass
+
+   curl -s $token_url -d grant_type=password -d $app_id -d $app_secret -d $user -d $pass
+
+b. Keep an access token and a refresh token in shell variables:
+
+   TOKEN=\$(curl -s $token_url -d grant_type=password -d $app_id -d $app_secret -d $user -d $pass | $pick)
+   REFRESH=\$(curl -s $token_url -d grant_type=password -d $app_id -d $app_secret -d $user -d $pass | $pick_refresh)
+
+c. Introspect the token as the api-server client:
+
+   http -a $api_id --form POST $introspect_url "token=\$TOKEN"
+
+   curl -s -u $api_id $introspect_url -d "token=\$TOKEN"
+
+   Swap the refresh token for new tokens with ONE of these: a refresh token
+   works once, and sending a used one again revokes all tokens descended from
+   it. The answer holds the next refresh_token.
+
+   http POST $token_url grant_type=refresh_token "refresh_token=\$REFRESH" $app_id $app_secret
+
+   curl -s $token_url -d grant_type=refresh_token -d "refresh_token=\$REFRESH" -d $app_id -d $app_secret
+
+Press Ctrl-C to stop.
+
+EOF
+}
+
+main() {
+    start_postgres
+    build
+    migrate
+    ensure_demo_data
+    start_auth_server
+    print_walkthrough
+    # Stay in the foreground until a service exits (or Ctrl-C); the EXIT
+    # trap then stops the rest.
+    local status=0
+    wait -n "${SERVICE_PIDS[@]}" || status=$?
+    say "a service exited with status $status"
+    exit "$status"
+}
+
+main "$@"
