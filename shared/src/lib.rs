@@ -11,3 +11,4 @@ pub mod db;
 pub mod http;
 pub mod introspection;
 pub mod telemetry;
+pub mod tls;

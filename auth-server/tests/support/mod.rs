@@ -30,6 +30,8 @@ pub const PASSWORD: &str = "correct horse battery";
 
 impl TestServer {
     pub async fn start() -> Self {
+        // The workspace's reqwest needs a TLS provider installed first.
+        shared::tls::install_crypto_provider();
         let database_url = fresh_database().await;
         let config = Config {
             database_url: Secret::new(database_url.clone()),

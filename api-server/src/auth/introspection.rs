@@ -1,0 +1,75 @@
+//! The call to auth-server's introspection endpoint (RFC 7662).
+
+use std::time::{Duration, Instant};
+
+use shared::config::Secret;
+use shared::introspection::IntrospectionResponse;
+use url::Url;
+
+/// Asks auth-server about tokens, authenticated as this resource server.
+#[derive(Clone)]
+pub struct Introspector {
+    http: reqwest::Client,
+    endpoint: Url,
+    client_id: String,
+    client_secret: Secret,
+}
+
+/// auth-server could not give an answer: unreachable, slow, or not making
+/// sense. Never a reason to call a token invalid.
+#[derive(Debug, thiserror::Error)]
+#[error("introspection failed: {0}")]
+pub struct IntrospectionError(pub String);
+
+impl Introspector {
+    pub fn new(
+        auth_server_url: &Url,
+        client_id: String,
+        client_secret: Secret,
+        timeout: Duration,
+    ) -> Result<Self, IntrospectionError> {
+        let endpoint = auth_server_url
+            .join("/oauth/v2/introspect")
+            .map_err(|e| IntrospectionError(e.to_string()))?;
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout)
+            .pool_max_idle_per_host(64)
+            .build()
+            .map_err(|e| IntrospectionError(e.to_string()))?;
+        Ok(Self {
+            http,
+            endpoint,
+            client_id,
+            client_secret,
+        })
+    }
+
+    pub async fn introspect(
+        &self,
+        token: &str,
+    ) -> Result<IntrospectionResponse, IntrospectionError> {
+        let started = Instant::now();
+        let response = self
+            .http
+            .post(self.endpoint.clone())
+            .basic_auth(&self.client_id, Some(self.client_secret.expose()))
+            .form(&[("token", token)])
+            .send()
+            .await
+            .map_err(|e| IntrospectionError(e.without_url().to_string()))?;
+        let status = response.status();
+        // A refused caller is a misconfiguration of this server, not a
+        // verdict on the user's token.
+        if !status.is_success() {
+            return Err(IntrospectionError(format!("auth-server answered {status}")));
+        }
+        let answer = response
+            .json::<IntrospectionResponse>()
+            .await
+            .map_err(|e| IntrospectionError(e.without_url().to_string()))?;
+        let elapsed = started.elapsed();
+        metrics::histogram!("introspection_duration_seconds").record(elapsed.as_secs_f64());
+        Ok(answer)
+    }
+}

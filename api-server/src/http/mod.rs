@@ -1,0 +1,136 @@
+//! api-server's HTTP surface: one file per resource, this file wires them,
+//! normalises wallabag's optional format suffix, and renders routing
+//! failures in the API's error shape.
+
+pub mod error;
+pub mod info;
+pub mod params;
+pub mod wire;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::{HeaderName, Method, StatusCode, Uri, header};
+use axum::middleware;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tower_http::cors::{Any, CorsLayer};
+
+use crate::AppState;
+use crate::auth;
+use error::ApiError;
+
+/// The `/api` application, with authentication and CORS, before path
+/// normalisation (see `normalise_path`).
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/api/version", get(info::show_version))
+        .route("/api/info", get(info::show_info))
+        .route("/api/user", get(info::show_user))
+        // Authentication runs only for matched routes: an unknown path is a
+        // 404 with or without a token (wallabag-api.md §1.1).
+        .route_layer(middleware::from_fn_with_state(
+            state.validator.clone(),
+            auth::authenticate,
+        ))
+        .fallback(not_found)
+        .layer(middleware::map_response(method_not_allowed_body))
+        .layer(api_cors());
+
+    let ops = Router::new()
+        .route("/healthz", get(crate::ops::show_health))
+        .route("/readyz", get(crate::ops::show_readiness))
+        .route("/metrics", get(crate::ops::show_metrics));
+
+    shared::http::instrument(api.merge(ops).with_state(state))
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound
+}
+
+/// axum answers a wrong method with an empty 405; wallabag clients expect
+/// the generic error body.
+async fn method_not_allowed_body(response: Response) -> Response {
+    if response.status() == StatusCode::METHOD_NOT_ALLOWED {
+        let allow = response.headers().get(header::ALLOW).cloned();
+        let mut replaced = ApiError::MethodNotAllowed.into_response();
+        if let Some(allow) = allow {
+            replaced.headers_mut().insert(header::ALLOW, allow);
+        }
+        return replaced;
+    }
+    response
+}
+
+/// CORS as wallabag sets it for `/api/*` (§1.7): browser extensions call
+/// the API from their own origin.
+fn api_cors() -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(Any)
+        .allow_headers([
+            header::AUTHORIZATION,
+            HeaderName::from_static("content-type"),
+        ])
+        .allow_methods([
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::GET,
+            Method::DELETE,
+        ])
+        .max_age(Duration::from_secs(3600))
+}
+
+/// Strips wallabag's optional format suffix before routing, so that
+/// `/api/entries.json` and `/api/entries` are one route (§1.1). The export
+/// route keeps its suffix: there `.json` is the export format (§11.5).
+pub fn normalise_path(mut request: Request) -> Request {
+    if let Some(stripped) = strip_format_suffix(request.uri().path()) {
+        let mut parts = request.uri().clone().into_parts();
+        let path_and_query = match request.uri().query() {
+            Some(query) => format!("{stripped}?{query}"),
+            None => stripped,
+        };
+        if let Ok(pq) = path_and_query.parse() {
+            parts.path_and_query = Some(pq);
+            if let Ok(uri) = Uri::from_parts(parts) {
+                *request.uri_mut() = uri;
+            }
+        }
+    }
+    request
+}
+
+fn strip_format_suffix(path: &str) -> Option<String> {
+    if !path.starts_with("/api/") {
+        return None;
+    }
+    let (dir, last) = path.rsplit_once('/')?;
+    let (stem, _format) = last.rsplit_once('.')?;
+    if stem.is_empty() || (stem == "export" && dir.starts_with("/api/entries/")) {
+        return None;
+    }
+    Some(format!("{dir}/{stem}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::strip_format_suffix;
+
+    #[test]
+    fn format_suffixes_are_stripped_except_on_export() {
+        assert_eq!(
+            strip_format_suffix("/api/entries.json").unwrap(),
+            "/api/entries"
+        );
+        assert_eq!(
+            strip_format_suffix("/api/entries/12.html").unwrap(),
+            "/api/entries/12"
+        );
+        assert_eq!(strip_format_suffix("/api/entries/12/export.json"), None);
+        assert_eq!(strip_format_suffix("/api/entries"), None);
+        assert_eq!(strip_format_suffix("/healthz.json"), None);
+    }
+}

@@ -1,0 +1,48 @@
+//! Operations endpoints: liveness, readiness and Prometheus metrics. They
+//! are not under `/api`, so the gateway does not expose them.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use serde_json::{Value, json};
+
+use crate::AppState;
+
+/// `GET /healthz` — the process is up.
+pub async fn show_health() -> Json<Value> {
+    Json(json!({"status": "ok"}))
+}
+
+/// `GET /readyz` — the database answers and auth-server is reachable.
+pub async fn show_readiness(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+    let database = match state.pool.get().await {
+        Ok(conn) => conn.simple_query("SELECT 1").await.is_ok(),
+        Err(_) => false,
+    };
+    let auth_server = state.auth_server_reachable().await;
+    let status = if database && auth_server {
+        StatusCode::OK
+    } else {
+        tracing::warn!(database, auth_server, "not ready");
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let word = |ok: bool| if ok { "ok" } else { "unreachable" };
+    (
+        status,
+        Json(json!({
+            "status": if status == StatusCode::OK { "ok" } else { "unavailable" },
+            "database": word(database),
+            "auth_server": word(auth_server),
+        })),
+    )
+}
+
+/// `GET /metrics` — Prometheus text format: token cache hits and misses,
+/// introspection latency.
+pub async fn show_metrics(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(),
+    )
+}
