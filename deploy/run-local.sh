@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# Run the auth server locally, with demo data, and show how to talk to it.
+# Run the whole service locally, with demo data, and show how to talk to it:
+# auth-server on 127.0.0.1:8081, api-server on 127.0.0.1:8082, and the
+# gateway (nginx) serving both on http://127.0.0.1:8080, the one base URL
+# wallabag clients know.
 #
 #   deploy/run-local.sh
 #
 # Without DATABASE_URL it keeps a private PostgreSQL cluster in .pgdata/
-# (port 54329, or PG_PORT) that survives between runs; with DATABASE_URL it
-# uses that database and starts no PostgreSQL. The demo user and clients are
+# (port 54329, or PG_PORT) that survives between runs, with databases `auth`
+# and `api`; with DATABASE_URL it uses that database for auth-server, and
+# API_DATABASE_URL (default: the same database) for api-server, and starts no
+# PostgreSQL. The demo user and clients are
 # created once and remembered in demo.env beside the cluster (.demo.env in
 # the checkout when DATABASE_URL is given).
 #
@@ -20,6 +25,10 @@ source "$ROOT/deploy/lib/postgres.sh"
 
 AUTH_ADDR=127.0.0.1:8081
 AUTH_URL=http://$AUTH_ADDR
+API_ADDR=127.0.0.1:8082
+API_URL=http://$API_ADDR
+GATEWAY_ADDR=127.0.0.1:8080
+GATEWAY_URL=http://$GATEWAY_ADDR
 BIN=$ROOT/target/debug
 
 PG_AREA=""         # set when we use our own PostgreSQL cluster
@@ -59,6 +68,9 @@ cleanup() {
         say "stopping PostgreSQL"
         pg_stop "$PG_AREA"
     fi
+    for dir in "${RUN_DIRS[@]}"; do
+        rm -rf "$dir"
+    done
 }
 trap cleanup EXIT
 # Turn signals into a normal exit so the EXIT trap does the cleanup.
@@ -82,6 +94,9 @@ demo_env_file() {
 start_postgres() {
     if [[ -n ${DATABASE_URL:-} ]]; then
         say "using the database in DATABASE_URL"
+        # The servers keep apart tables (and migration histories), so one
+        # database can hold both.
+        export API_DATABASE_URL=${API_DATABASE_URL:-$DATABASE_URL}
         return
     fi
     local port=${PG_PORT:-54329} admin_url
@@ -98,17 +113,20 @@ start_postgres() {
     PG_STARTED=1
     admin_url=$(pg_admin_url "$PG_AREA" "$port")
     pg_create_db "$admin_url" auth
+    pg_create_db "$admin_url" api
     export DATABASE_URL=${admin_url%/postgres}/auth
+    export API_DATABASE_URL=${admin_url%/postgres}/api
 }
 
 build() {
-    say "building auth-server"
-    cargo build -p auth-server
+    say "building auth-server and api-server"
+    cargo build -p auth-server -p api-server
 }
 
 migrate() {
-    say "migrating the database"
+    say "migrating the databases"
     "$BIN/auth-server" migrate
+    DATABASE_URL=$API_DATABASE_URL "$BIN/api-server" migrate
 }
 
 # Print one field of the JSON object on stdin.
@@ -185,7 +203,41 @@ start_service() {
 
 start_auth_server() {
     start_service auth-server "$AUTH_URL/readyz" \
-        env LISTEN_ADDR="$AUTH_ADDR" PUBLIC_URL="$AUTH_URL" "$BIN/auth-server" serve
+        env LISTEN_ADDR="$AUTH_ADDR" PUBLIC_URL="$GATEWAY_URL" "$BIN/auth-server" serve
+}
+
+# api-server checks tokens at auth-server as the demo's resource-server client.
+start_api_server() {
+    start_service api-server "$API_URL/readyz" \
+        env DATABASE_URL="$API_DATABASE_URL" LISTEN_ADDR="$API_ADDR" \
+        AUTH_SERVER_URL="$AUTH_URL" \
+        INTROSPECTION_CLIENT_ID="$API_CLIENT_ID" \
+        INTROSPECTION_CLIENT_SECRET="$API_CLIENT_SECRET" \
+        "$BIN/api-server" serve
+}
+
+# nginx routes /oauth/ to auth-server and /api/ to api-server on one port.
+start_gateway() {
+    local nginx rundir conf
+    nginx=$(command -v nginx || true)
+    if [[ -z $nginx && -x /usr/sbin/nginx ]]; then
+        nginx=/usr/sbin/nginx
+    fi
+    if [[ -z $nginx ]]; then
+        pg_is_root || die "nginx is missing; install Debian's nginx-light package"
+        say "installing nginx"
+        apt-get install -y -qq nginx-light >/dev/null ||
+            { apt-get update -qq && apt-get install -y -qq nginx-light >/dev/null; } ||
+            die "could not install nginx"
+        nginx=/usr/sbin/nginx
+    fi
+    rundir=$(mktemp -d)
+    RUN_DIRS+=("$rundir")
+    conf=$rundir/nginx.conf
+    sed -e "s|@RUNDIR@|$rundir|g" -e "s|@LISTEN@|$GATEWAY_ADDR|g" \
+        -e "s|@AUTH_UPSTREAM@|$AUTH_ADDR|g" -e "s|@API_UPSTREAM@|$API_ADDR|g" \
+        "$ROOT/deploy/gateway/nginx.conf.template" >"$conf"
+    start_service gateway "$GATEWAY_URL/api/version" "$nginx" -p "$rundir" -c "$conf"
 }
 
 # Quote a value for pasting into a shell (unchanged when it needs nothing).
@@ -194,7 +246,8 @@ q() {
 }
 
 print_walkthrough() {
-    local token_url=$AUTH_URL/oauth/v2/token introspect_url=$AUTH_URL/oauth/v2/introspect
+    local token_url=$GATEWAY_URL/oauth/v2/token introspect_url=$AUTH_URL/oauth/v2/introspect
+    local entries_url=$GATEWAY_URL/api/entries.json
     local app_id app_secret api_id user pass
     app_id=$(q "client_id=$DEMO_CLIENT_ID")
     app_secret=$(q "client_secret=$DEMO_CLIENT_SECRET")
@@ -202,11 +255,11 @@ print_walkthrough() {
     user=$(q "username=$DEMO_USERNAME")
     pass=$(q "password=$DEMO_PASSWORD")
     local pick='python3 -c '\''import sys,json;print(json.load(sys.stdin)["access_token"])'\'
-    local pick_refresh='python3 -c '\''import sys,json;print(json.load(sys.stdin)["refresh_token"])'\'
 
     cat <<EOF
 
-auth-server is ready at $AUTH_URL
+The service is ready at $GATEWAY_URL (wallabag clients: use this as the
+server URL). Behind it: auth-server $AUTH_URL, api-server $API_URL.
 
 Demo user         $DEMO_USERNAME / $DEMO_PASSWORD
 Demo app client   id $DEMO_CLIENT_ID
@@ -214,7 +267,7 @@ Demo app client   id $DEMO_CLIENT_ID
 api-server client id $API_CLIENT_ID     (may introspect tokens)
                   secret $API_CLIENT_SECRET
 (kept in $(demo_env_file))
-$([[ -n $PG_AREA ]] && printf 'Database          %s\n' "$DATABASE_URL")
+$([[ -n $PG_AREA ]] && printf 'Databases         %s\n                  %s\n' "$DATABASE_URL" "$API_DATABASE_URL")
 
 a. Get tokens with the password grant (answer: access_token, expires_in,
    token_type, scope, refresh_token):
@@ -223,24 +276,23 @@ a. Get tokens with the password grant (answer: access_token, expires_in,
 
    curl -s $token_url -d grant_type=password -d $app_id -d $app_secret -d $user -d $pass
 
-b. Keep an access token and a refresh token in shell variables:
+b. Keep the access token in a shell variable, and call the API with it:
 
    TOKEN=\$(curl -s $token_url -d grant_type=password -d $app_id -d $app_secret -d $user -d $pass | $pick)
-   REFRESH=\$(curl -s $token_url -d grant_type=password -d $app_id -d $app_secret -d $user -d $pass | $pick_refresh)
 
-c. Introspect the token as the api-server client:
+   http $entries_url "Authorization:Bearer \$TOKEN"
 
-   http -a $api_id --form POST $introspect_url "token=\$TOKEN"
+   curl -s -H "Authorization: Bearer \$TOKEN" $entries_url
+
+c. Save an entry (with its content given, nothing is fetched):
+
+   http POST $entries_url "Authorization:Bearer \$TOKEN" url=https://example.org/hello title=Hello "content=<p>Hi there</p>" tags=demo,first
+
+   curl -s -H "Authorization: Bearer \$TOKEN" $entries_url -d url=https://example.org/hello -d title=Hello -d "content=<p>Hi there</p>" -d tags=demo,first
+
+d. What api-server asks auth-server about the token (introspection):
 
    curl -s -u $api_id $introspect_url -d "token=\$TOKEN"
-
-   Swap the refresh token for new tokens with ONE of these: a refresh token
-   works once, and sending a used one again revokes all tokens descended from
-   it. The answer holds the next refresh_token.
-
-   http POST $token_url grant_type=refresh_token "refresh_token=\$REFRESH" $app_id $app_secret
-
-   curl -s $token_url -d grant_type=refresh_token -d "refresh_token=\$REFRESH" -d $app_id -d $app_secret
 
 Press Ctrl-C to stop.
 
@@ -253,6 +305,8 @@ main() {
     migrate
     ensure_demo_data
     start_auth_server
+    start_api_server
+    start_gateway
     print_walkthrough
     # Stay in the foreground until a service exits (or Ctrl-C); the EXIT
     # trap then stops the rest.

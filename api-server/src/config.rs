@@ -18,8 +18,11 @@ pub struct Config {
     #[serde(default = "default_auth_server_url")]
     pub auth_server_url: Url,
     /// `INTROSPECTION_CLIENT_ID`: this server's client at auth-server.
+    /// Required to serve; `migrate` runs without it.
+    #[serde(default)]
     pub introspection_client_id: String,
     /// `INTROSPECTION_CLIENT_SECRET`
+    #[serde(default)]
     pub introspection_client_secret: Secret,
     /// `TOKEN_CACHE_TTL`: ceiling, in seconds, for a cached active answer.
     #[serde(default = "default_token_cache_ttl")]
@@ -54,14 +57,24 @@ impl Config {
             matches!(self.auth_server_url.scheme(), "http" | "https"),
             "AUTH_SERVER_URL must be an http or https URL"
         );
-        anyhow::ensure!(
-            !self.introspection_client_id.is_empty(),
-            "INTROSPECTION_CLIENT_ID must not be empty"
-        );
         anyhow::ensure!(self.token_cache_ttl > 0, "TOKEN_CACHE_TTL must be positive");
         anyhow::ensure!(
             self.database_pool_size > 0,
             "DATABASE_POOL_SIZE must be positive"
+        );
+        Ok(())
+    }
+}
+
+impl Config {
+    /// What serving needs beyond what every command needs.
+    pub fn validate_for_serving(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            !self.introspection_client_id.is_empty()
+                && !self.introspection_client_secret.expose().is_empty(),
+            "INTROSPECTION_CLIENT_ID and INTROSPECTION_CLIENT_SECRET must be set: \
+             register api-server at auth-server with `auth-server client create \
+             --name api-server --introspect`"
         );
         Ok(())
     }

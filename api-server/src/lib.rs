@@ -127,6 +127,7 @@ pub fn connect(config: &Config) -> anyhow::Result<Pool> {
 
 /// Migrates, then serves until Ctrl-C or SIGTERM.
 pub async fn run(config: Config) -> anyhow::Result<()> {
+    config.validate_for_serving()?;
     let pool = connect(&config)?;
     store::migrate(&pool).await?;
 
