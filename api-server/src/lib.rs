@@ -40,6 +40,8 @@ pub struct AppState {
 impl AppState {
     pub fn new(config: Config, pool: Pool) -> anyhow::Result<Self> {
         shared::tls::install_crypto_provider();
+        // Before anything registers a metric, or it would go nowhere.
+        let metrics = metrics_handle();
         let timeout = Duration::from_millis(config.introspection_timeout_ms);
         let introspector = Introspector::new(
             &config.auth_server_url,
@@ -59,7 +61,7 @@ impl AppState {
         Ok(Self {
             fetcher,
             probe: reqwest::Client::builder().timeout(timeout).build()?,
-            metrics: metrics_handle(),
+            metrics,
             config: Arc::new(config),
             pool,
             validator,

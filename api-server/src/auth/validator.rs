@@ -50,6 +50,8 @@ type Key = [u8; 32];
 #[derive(Clone)]
 pub struct TokenValidator {
     introspector: Introspector,
+    hits: metrics::Counter,
+    misses: metrics::Counter,
     answers: moka::future::Cache<Key, Validation>,
     /// Expiry times of tokens seen active, kept after their answers expire:
     /// RFC 7662 says nothing about an inactive token, yet wallabag clients
@@ -91,6 +93,10 @@ impl TokenValidator {
             .build();
         Self {
             introspector,
+            // Registered once: looking a labelled counter up on every
+            // request would cost more than the cache hit it counts.
+            hits: metrics::counter!("token_cache_lookups_total", "result" => "hit"),
+            misses: metrics::counter!("token_cache_lookups_total", "result" => "miss"),
             answers,
             seen_expiries,
         }
@@ -112,13 +118,19 @@ impl TokenValidator {
                 Ok::<_, IntrospectionError>(validation_of(answer))
             })
             .await?;
-        metrics::counter!("token_cache_lookups_total", "result" => if missed { "miss" } else { "hit" })
-            .increment(1);
+        if missed {
+            self.misses.increment(1);
+        } else {
+            self.hits.increment(1);
+        }
         tracing::debug!(cache = if missed { "miss" } else { "hit" }, "token checked");
 
         match validation {
             Validation::Active { user, exp } => {
-                self.seen_expiries.insert(key, exp);
+                // Recorded when fetched; a hit has nothing new to record.
+                if missed {
+                    self.seen_expiries.insert(key, exp);
+                }
                 Ok(Ok(user))
             }
             Validation::Inactive => {
