@@ -10,7 +10,6 @@ use super::AppState;
 use super::error::{OAuthError, no_store};
 use super::params::{ClientCredentials, OAuthParams};
 use crate::oauth::opaque;
-use crate::store::Client;
 
 /// `POST /oauth/v2/introspect` — RFC 7662 §2. Only clients registered to
 /// introspect may ask (§4: the endpoint must not be an oracle for anyone
@@ -21,17 +20,32 @@ pub async fn introspect_token(
     headers: HeaderMap,
     params: OAuthParams,
 ) -> Result<Response, OAuthError> {
-    authenticate_resource_server(&state, &headers, &params).await?;
-    let token = params.get("token").ok_or(OAuthError::bad_request(
-        "invalid_request",
-        "The token parameter is required",
-    ))?;
+    let credentials =
+        ClientCredentials::from_request(&headers, &params).ok_or(OAuthError::Unauthenticated)?;
+    let token = params.get("token").unwrap_or_default();
 
-    let access = state
+    // One round trip finds both the caller and the token; nothing about the
+    // token is used until the caller is verified.
+    let found = state
         .tokens
-        .find_active_access(&opaque::digest(token))
-        .await?;
-    let answer = match access {
+        .introspect(&credentials.client_id, &opaque::digest(token))
+        .await?
+        .ok_or(OAuthError::Unauthenticated)?;
+    let caller_ok = match (&found.caller_secret_hash, credentials.secret.as_deref()) {
+        (Some(stored), Some(presented)) => opaque::matches(stored, presented),
+        _ => false,
+    };
+    if !(caller_ok && found.caller_can_introspect) {
+        return Err(OAuthError::Unauthenticated);
+    }
+    if token.is_empty() {
+        return Err(OAuthError::bad_request(
+            "invalid_request",
+            "The token parameter is required",
+        ));
+    }
+
+    let answer = match found.token {
         Some(access) => IntrospectionResponse::active(ActiveToken {
             scope: access.scope,
             username: access.user.as_ref().map(|u| u.username.clone()),
@@ -55,20 +69,4 @@ pub async fn introspect_token(
     };
     tracing::debug!(token = %opaque::log_id(token), active = answer.active, "introspected");
     Ok(no_store(StatusCode::OK, Json(answer)))
-}
-
-/// A registered client allowed to introspect, or 401.
-async fn authenticate_resource_server(
-    state: &AppState,
-    headers: &HeaderMap,
-    params: &OAuthParams,
-) -> Result<Client, OAuthError> {
-    let credentials =
-        ClientCredentials::from_request(headers, params).ok_or(OAuthError::Unauthenticated)?;
-    state
-        .registrar
-        .authenticate(&credentials.client_id, credentials.secret.as_deref())
-        .await?
-        .filter(|client| client.can_introspect)
-        .ok_or(OAuthError::Unauthenticated)
 }

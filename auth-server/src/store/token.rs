@@ -67,6 +67,13 @@ pub struct TokenOwner {
     pub updated_at: DateTime<Utc>,
 }
 
+/// An introspection caller's stored credentials and what it asked about.
+pub struct Introspection {
+    pub caller_secret_hash: Option<Vec<u8>>,
+    pub caller_can_introspect: bool,
+    pub token: Option<ActiveAccess>,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TokenKind {
     Access,
@@ -250,6 +257,59 @@ impl TokenStore {
                     name: row.get(7),
                     created_at: row.get(8),
                     updated_at: row.get(9),
+                }),
+            }
+        }))
+    }
+
+    /// Introspection's one round trip: the caller's credentials and the
+    /// active access token (see `find_active_access`), or `None` when no such
+    /// caller exists. The caller is verified by the handler, in constant
+    /// time, before anything about the token is used.
+    pub async fn introspect(
+        &self,
+        caller_id: &str,
+        hash: &[u8],
+    ) -> Result<Option<Introspection>, StoreError> {
+        let conn = self.pool.get().await?;
+        let stmt = conn
+            .prepare_cached(
+                "SELECT c.secret_hash, c.can_introspect, \
+                        t.client_id, t.scope, t.created_at, t.expires_at, \
+                        t.user_id, t.username, t.email, t.name, t.user_created_at, \
+                        t.user_updated_at \
+                 FROM clients c \
+                 LEFT JOIN ( \
+                     SELECT t.client_id, t.scope, t.created_at, t.expires_at, \
+                            u.id AS user_id, u.username, u.email, u.name, \
+                            u.created_at AS user_created_at, u.updated_at AS user_updated_at \
+                     FROM access_tokens t LEFT JOIN users u ON u.id = t.user_id \
+                     WHERE t.token_hash = $2 AND t.revoked_at IS NULL \
+                       AND t.expires_at >= now() AND u.disabled_at IS NULL \
+                 ) t ON true \
+                 WHERE c.client_id = $1",
+            )
+            .await?;
+        let row = conn.query_opt(&stmt, &[&caller_id, &hash]).await?;
+        Ok(row.map(|row| {
+            let token_client: Option<String> = row.get(2);
+            let user_id: Option<i64> = row.get(6);
+            Introspection {
+                caller_secret_hash: row.get(0),
+                caller_can_introspect: row.get(1),
+                token: token_client.map(|client_id| ActiveAccess {
+                    client_id,
+                    scope: row.get(3),
+                    created_at: row.get(4),
+                    expires_at: row.get(5),
+                    user: user_id.map(|id| TokenOwner {
+                        id,
+                        username: row.get(7),
+                        email: row.get(8),
+                        name: row.get(9),
+                        created_at: row.get(10),
+                        updated_at: row.get(11),
+                    }),
                 }),
             }
         }))
