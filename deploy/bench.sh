@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
-# Benchmark auth-server's main routes with wrk and print a table of numbers.
+# Benchmark both servers' main routes with wrk and print a table of numbers.
 # Not a test: it only measures, and it is not run by CI.
+#
+# auth-server: a trivial route next to client-credentials, password, refresh
+# and introspection (alone, and beside a burst of log-ins). api-server: a
+# trivial route next to an authenticated GET /api/entries/{id} whose token
+# check is a cache hit.
 #
 #   deploy/bench.sh
 #
@@ -25,6 +30,8 @@ ROUNDS=${BENCH_ROUNDS:-1}
 TIMEOUT=${BENCH_TIMEOUT:-10s}
 THREADS=2
 BIN=$ROOT/target/release/auth-server
+API_BIN=$ROOT/target/release/api-server
+API_PID=""
 LUA=$ROOT/deploy/bench
 
 WORK=""
@@ -52,6 +59,10 @@ cleanup() {
         done
         kill -KILL "$SERVER_PID" 2>/dev/null
         wait "$SERVER_PID" 2>/dev/null
+    fi
+    if [[ -n $API_PID ]] && kill -0 "$API_PID" 2>/dev/null; then
+        kill -TERM "$API_PID"
+        wait "$API_PID" 2>/dev/null
     fi
     if [[ -n $PG_AREA ]]; then
         pg_stop "$PG_AREA"
@@ -108,6 +119,46 @@ start_postgres() {
     export DATABASE_URL=${admin_url%/postgres}/auth
 }
 
+# api-server beside auth-server, in the same database (their tables do not
+# overlap), checking tokens as the bench's introspection client.
+start_api_server() {
+    local port
+    port=$(pg_free_port)
+    API_URL=http://127.0.0.1:$port
+    say "starting api-server on $API_URL"
+    DATABASE_URL=$DATABASE_URL "$API_BIN" migrate >/dev/null 2>&1
+    RUST_LOG=warn LISTEN_ADDR=127.0.0.1:$port AUTH_SERVER_URL=$BASE_URL \
+        INTROSPECTION_CLIENT_ID=$INTROSPECT_ID INTROSPECTION_CLIENT_SECRET=$INTROSPECT_SECRET \
+        "$API_BIN" serve >"$WORK/api-server.log" 2>&1 &
+    API_PID=$!
+    for _ in {1..300}; do
+        curl -fsS --max-time 2 -o /dev/null "$API_URL/readyz" 2>/dev/null && return
+        sleep 0.1
+    done
+    cat "$WORK/api-server.log" >&2
+    die "api-server did not answer $API_URL/readyz within 30 s"
+}
+
+# One saved entry to read back, with its content given so nothing is fetched.
+create_entry() {
+    local token=$1
+    curl -fsS "$API_URL/api/entries.json" -H "Authorization: Bearer $token" \
+        --data-urlencode url=https://example.org/bench \
+        --data-urlencode title="Bench entry" \
+        --data-urlencode "content=<p>$(printf 'word %.0s' {1..300})</p>" \
+        --data-urlencode tags=bench,read | json_field id
+}
+
+run_api_round() {
+    local round=$1 token=$2 entry=$3
+    local saved_base=$BASE_URL
+    BASE_URL=$API_URL
+    run_scenario "$round" api_healthz /healthz get.lua
+    run_scenario "$round" api_get_entry "/api/entries/$entry.json" get.lua \
+        BENCH_AUTH="Bearer $token"
+    BASE_URL=$saved_base
+}
+
 start_server() {
     local port
     port=$(pg_free_port)
@@ -145,8 +196,9 @@ create_accounts() {
     introspector=$("$BIN" client create --name "bench introspection" --introspect --json)
     CLIENT_ID=$(json_field client_id <<<"$app")
     CLIENT_SECRET=$(json_field client_secret <<<"$app")
-    INTROSPECT_AUTH="Basic $(printf '%s:%s' "$(json_field client_id <<<"$introspector")" \
-        "$(json_field client_secret <<<"$introspector")" | base64 -w0)"
+    INTROSPECT_ID=$(json_field client_id <<<"$introspector")
+    INTROSPECT_SECRET=$(json_field client_secret <<<"$introspector")
+    INTROSPECT_AUTH="Basic $(printf '%s:%s' "$INTROSPECT_ID" "$INTROSPECT_SECRET" | base64 -w0)"
 }
 
 # One password grant; prints the named field of the answer.
@@ -199,6 +251,17 @@ run_round() {
     run_scenario "$round" introspect /oauth/v2/introspect form_post.lua \
         BENCH_BODY="$(form token "$token")" BENCH_AUTH="$INTROSPECT_AUTH"
 
+    # The same introspection load while a burst of log-ins hashes passwords
+    # beside it: Argon2 runs off the executor with bounded concurrency, so
+    # this should stay close to the line above.
+    BENCH_BODY="$PASSWORD_BODY" wrk --threads 1 --connections 8 --duration "$((DURATION + 1))s" \
+        --timeout "$TIMEOUT" --script "$LUA/form_post.lua" "$BASE_URL/oauth/v2/token" \
+        >"$WORK/wrk-$round-background-logins.txt" 2>&1 &
+    local logins=$!
+    run_scenario "$round" introspect_with_logins /oauth/v2/introspect form_post.lua \
+        BENCH_BODY="$(form token "$token")" BENCH_AUTH="$INTROSPECT_AUTH"
+    wait "$logins" || die "the background log-in load failed"
+
     seed_refresh_tokens "$seeds"
     run_scenario "$round" refresh /oauth/v2/token refresh.lua \
         BENCH_BODY="$(form grant_type refresh_token client_id "$CLIENT_ID" client_secret "$CLIENT_SECRET")" \
@@ -241,8 +304,8 @@ main() {
     WORK=$(mktemp -d -t auth-bench.XXXXXX)
     start_postgres
 
-    say "building auth-server (release)"
-    cargo build --release -p auth-server
+    say "building auth-server and api-server (release)"
+    cargo build --release -p auth-server -p api-server
     say "migrating the database"
     "$BIN" migrate
 
@@ -251,12 +314,16 @@ main() {
     PASSWORD_BODY=$(form grant_type password client_id "$CLIENT_ID" client_secret "$CLIENT_SECRET" \
         username "$USERNAME" password "$PASSWORD")
 
-    local round
+    start_api_server
+    local round api_token entry
+    api_token=$(password_grant access_token)
+    entry=$(create_entry "$api_token")
     for ((round = 1; round <= ROUNDS; round++)); do
         run_round "$round"
+        run_api_round "$round" "$api_token" "$entry"
     done
 
-    printf '\nauth-server benchmark, %s\n' "$(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+    printf '\nauth-server and api-server benchmark, %s\n' "$(date -u '+%Y-%m-%d %H:%M:%S UTC')"
     printf 'machine: %s cores, %s\n' "$(nproc)" \
         "$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
     printf 'commit: %s\n' "$(git describe --always --dirty 2>/dev/null || echo none)"
