@@ -11,12 +11,12 @@ pub mod http;
 pub mod ops;
 pub mod store;
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
 use deadpool_postgres::Pool;
-use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use shared::metrics::PrometheusHandle;
 use tokio::net::TcpListener;
 use tower::ServiceBuilder;
 use url::Url;
@@ -41,7 +41,7 @@ impl AppState {
     pub fn new(config: Config, pool: Pool) -> anyhow::Result<Self> {
         shared::tls::install_crypto_provider();
         // Before anything registers a metric, or it would go nowhere.
-        let metrics = metrics_handle();
+        let metrics = shared::metrics::recorder();
         let timeout = Duration::from_millis(config.introspection_timeout_ms);
         let introspector = Introspector::new(
             &config.auth_server_url,
@@ -93,20 +93,6 @@ impl AppState {
             .unwrap_or("http");
         Url::parse(&format!("{scheme}://{host}")).ok()
     }
-}
-
-/// The process's metrics recorder. The `metrics` facade is global by design,
-/// so it is installed once and every app built in this process (tests build
-/// many) renders the same registry.
-fn metrics_handle() -> PrometheusHandle {
-    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
-    HANDLE
-        .get_or_init(|| {
-            PrometheusBuilder::new()
-                .install_recorder()
-                .unwrap_or_else(|_| PrometheusBuilder::new().build_recorder().handle())
-        })
-        .clone()
 }
 
 /// The application as served: format suffixes are stripped before routing.

@@ -38,11 +38,11 @@ pub async fn show_readiness(State(state): State<AppState>) -> (StatusCode, Json<
     )
 }
 
-/// `GET /metrics` — Prometheus text format: token cache hits and misses,
-/// introspection latency.
+/// `GET /metrics` — Prometheus text format: requests by route and status,
+/// token cache hits and misses, introspection latency, pool usage.
 pub async fn show_metrics(State(state): State<AppState>) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state.metrics.render(),
+        shared::metrics::render(&state.metrics, &state.pool),
     )
 }

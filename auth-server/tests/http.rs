@@ -905,6 +905,37 @@ async fn health_and_readiness_answer() {
     }
 }
 
+/// Operators read request counts by route and status, latencies and pool
+/// usage at /metrics.
+#[tokio::test]
+async fn metrics_count_requests_by_route_and_status() {
+    let server = TestServer::start().await;
+    let app = alice_and_app(&server).await;
+    server.password_login(&app).await;
+
+    let text = server
+        .http
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+
+    let counted = text.lines().any(|line| {
+        line.starts_with("http_requests_total{")
+            && line.contains("route=\"/oauth/v2/token\"")
+            && line.contains("status=\"200\"")
+    });
+    assert!(counted, "{text}");
+    assert!(
+        text.contains("http_request_duration_seconds_bucket"),
+        "{text}"
+    );
+    assert!(text.contains("db_pool_max_connections"), "{text}");
+}
+
 /// Browser extensions preflight the token endpoint (wallabag-api.md §1.7).
 #[tokio::test]
 async fn token_endpoint_answers_cors_preflight() {

@@ -17,7 +17,7 @@ use tracing::{Span, field};
 /// The header carrying the request id, set when the client did not send one.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// Wraps a router in the request-id and tracing layers.
+/// Wraps a router in the request-id, tracing and metrics layers.
 pub fn instrument(router: Router) -> Router {
     let trace = TraceLayer::new_for_http()
         .make_span_with(|request: &Request| {
@@ -50,6 +50,7 @@ pub fn instrument(router: Router) -> Router {
     // Layers run outside in: the id is set before the span reads it, and
     // copied onto the response after.
     router
+        .layer(axum::middleware::from_fn(crate::metrics::record_request))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(trace)
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))

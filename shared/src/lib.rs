@@ -10,5 +10,6 @@ pub mod config;
 pub mod db;
 pub mod http;
 pub mod introspection;
+pub mod metrics;
 pub mod telemetry;
 pub mod tls;

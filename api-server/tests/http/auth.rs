@@ -422,6 +422,8 @@ async fn metrics_count_cache_hits_and_misses() {
         "{text}"
     );
     assert!(text.contains("introspection_duration_seconds"), "{text}");
+    assert!(text.contains("route=\"/api/user\""), "{text}");
+    assert!(text.contains("db_pool_idle_connections"), "{text}");
 }
 
 /// Readiness checks the database and auth-server.

@@ -1,8 +1,10 @@
-//! Liveness and readiness probes.
+//! Liveness and readiness probes, and Prometheus metrics. The gateway routes
+//! none of these: they are for the operator's network only.
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
 use serde_json::{Value, json};
 
 use super::AppState;
@@ -27,4 +29,13 @@ pub async fn show_readiness(State(state): State<AppState>) -> (StatusCode, Json<
             Json(json!({"status": "unavailable", "database": "unreachable"})),
         )
     }
+}
+
+/// `GET /metrics` — Prometheus text format: requests by route and status,
+/// latencies, pool usage.
+pub async fn show_metrics(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        shared::metrics::render(&state.metrics, &state.pool),
+    )
 }

@@ -15,6 +15,7 @@ use axum::Router;
 use axum::http::{HeaderName, Method, header};
 use axum::routing::{get, post};
 use deadpool_postgres::Pool;
+use shared::metrics::PrometheusHandle;
 use tower_http::cors::{Any, CorsLayer};
 
 use crate::config::Config;
@@ -29,6 +30,7 @@ pub use token::TokenResponse;
 #[derive(Clone)]
 pub struct AppState {
     pub config: Arc<Config>,
+    pub metrics: PrometheusHandle,
     pub pool: Pool,
     pub users: UserStore,
     pub tokens: TokenStore,
@@ -39,6 +41,7 @@ pub struct AppState {
 impl AppState {
     pub fn new(config: Config, pool: Pool) -> Self {
         Self {
+            metrics: shared::metrics::recorder(),
             hasher: PasswordHasher::new(config.password_hash_concurrency),
             users: UserStore::new(pool.clone()),
             tokens: TokenStore::new(pool.clone()),
@@ -88,6 +91,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/healthz", get(health::show_health))
         .route("/readyz", get(health::show_readiness))
+        .route("/metrics", get(health::show_metrics))
         .with_state(state);
     shared::http::instrument(app)
 }
