@@ -8,3 +8,5 @@ mod support;
 
 #[path = "http/auth.rs"]
 mod auth;
+#[path = "http/entries.rs"]
+mod entries;

@@ -2,8 +2,13 @@
 //! normalises wallabag's optional format suffix, and renders routing
 //! failures in the API's error shape.
 
+pub mod entries;
+pub mod entry_changes;
+pub mod entry_query;
+pub mod entry_wire;
 pub mod error;
 pub mod info;
+pub mod pagination;
 pub mod params;
 pub mod wire;
 
@@ -14,7 +19,7 @@ use axum::extract::Request;
 use axum::http::{HeaderName, Method, StatusCode, Uri, header};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, patch};
 use tower_http::cors::{Any, CorsLayer};
 
 use crate::AppState;
@@ -28,6 +33,18 @@ pub fn router(state: AppState) -> Router {
         .route("/api/version", get(info::show_version))
         .route("/api/info", get(info::show_info))
         .route("/api/user", get(info::show_user))
+        .route(
+            "/api/entries",
+            get(entries::list_entries).post(entries::create_entry),
+        )
+        .route("/api/entries/exists", get(entries::check_entries_exist))
+        .route(
+            "/api/entries/{id}",
+            get(entries::show_entry)
+                .patch(entries::update_entry)
+                .delete(entries::delete_entry),
+        )
+        .route("/api/entries/{id}/reload", patch(entries::reload_entry))
         // Authentication runs only for matched routes: an unknown path is a
         // 404 with or without a token (wallabag-api.md §1.1).
         .route_layer(middleware::from_fn_with_state(

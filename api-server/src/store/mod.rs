@@ -1,6 +1,9 @@
 //! All of api-server's SQL: one file per table or aggregate, each statement
 //! beside the function that runs it.
 
+pub mod entry;
+pub mod tag;
+
 use deadpool_postgres::Pool;
 
 mod embedded {
@@ -19,7 +22,11 @@ pub enum StoreError {
 pub async fn migrate(pool: &Pool) -> anyhow::Result<()> {
     let mut conn = pool.get().await?;
     let client: &mut tokio_postgres::Client = &mut conn;
-    let report = embedded::migrations::runner().run_async(client).await?;
+    // A table of its own, so that both servers may share one database.
+    let report = embedded::migrations::runner()
+        .set_migration_table_name("api_schema_history")
+        .run_async(client)
+        .await?;
     for migration in report.applied_migrations() {
         tracing::info!(migration = %migration, "applied migration");
     }
