@@ -8,5 +8,15 @@ mod support;
 
 #[path = "http/auth.rs"]
 mod auth;
-#[path = "http/entries.rs"]
-mod entries;
+#[path = "http/entries_access.rs"]
+mod entries_access;
+#[path = "http/entries_change.rs"]
+mod entries_change;
+#[path = "http/entries_create.rs"]
+mod entries_create;
+#[path = "http/entries_list.rs"]
+mod entries_list;
+#[path = "http/entries_read.rs"]
+mod entries_read;
+#[path = "http/entries_support.rs"]
+mod entries_support;
