@@ -20,3 +20,6 @@ mod entries_list;
 mod entries_read;
 #[path = "http/entries_support.rs"]
 mod entries_support;
+
+#[path = "http/config.rs"]
+mod config;

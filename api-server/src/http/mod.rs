@@ -2,6 +2,7 @@
 //! normalises wallabag's optional format suffix, and renders routing
 //! failures in the API's error shape.
 
+pub mod config;
 pub mod entries;
 pub mod entry_changes;
 pub mod entry_query;
@@ -33,6 +34,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/version", get(info::show_version))
         .route("/api/info", get(info::show_info))
         .route("/api/user", get(info::show_user))
+        .route("/api/config", get(config::show_config))
         .route(
             "/api/entries",
             get(entries::list_entries).post(entries::create_entry),

@@ -1,6 +1,7 @@
 //! All of api-server's SQL: one file per table or aggregate, each statement
 //! beside the function that runs it.
 
+pub mod config;
 pub mod entry;
 pub mod tag;
 
