@@ -8,7 +8,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use api_server::auth::TokenValidator;
-use api_server::auth::introspection::Introspector;
+use api_server::auth::introspection::AuthServerClient;
 use api_server::config::Config;
 use axum::Router;
 use axum::body::Body;
@@ -33,14 +33,14 @@ async fn run() {
     shared::tls::install_crypto_provider();
     let auth_url = serve_introspection().await;
 
-    let introspector = Introspector::new(
+    let auth_server = AuthServerClient::new(
         &auth_url,
         "bench".into(),
         Secret::new("bench"),
         Duration::from_secs(2),
     )
-    .expect("an introspector");
-    let validator = TokenValidator::new(introspector, Duration::from_secs(600), Duration::ZERO);
+    .expect("an auth-server client");
+    let validator = TokenValidator::new(auth_server, Duration::from_secs(600), Duration::ZERO);
     validator
         .validate(TOKEN)
         .await
@@ -131,6 +131,7 @@ fn config(auth_url: &Url) -> Config {
         inactive_token_cache_ttl: 1,
         introspection_timeout_ms: 2000,
         fetch_allow_private: false,
+        registration_enabled: false,
         log_format: LogFormat::Text,
         database_pool_size: 1,
     }

@@ -37,6 +37,10 @@ pub struct Config {
     /// loopback addresses.
     #[serde(default)]
     pub fetch_allow_private: bool,
+    /// `REGISTRATION_ENABLED`: let people sign up with `PUT /api/user`.
+    /// This server's client at auth-server then needs `--register` too.
+    #[serde(default)]
+    pub registration_enabled: bool,
     /// `LOG_FORMAT`
     #[serde(default)]
     pub log_format: LogFormat,

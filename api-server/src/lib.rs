@@ -22,7 +22,7 @@ use tower::ServiceBuilder;
 use url::Url;
 
 use crate::auth::TokenValidator;
-use crate::auth::introspection::Introspector;
+use crate::auth::introspection::AuthServerClient;
 use crate::config::Config;
 use crate::fetch::{FetchConfig, Fetcher};
 
@@ -32,6 +32,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub pool: Pool,
     pub validator: TokenValidator,
+    pub auth_server: AuthServerClient,
     pub fetcher: Fetcher,
     pub metrics: PrometheusHandle,
     probe: reqwest::Client,
@@ -43,14 +44,14 @@ impl AppState {
         // Before anything registers a metric, or it would go nowhere.
         let metrics = shared::metrics::recorder();
         let timeout = Duration::from_millis(config.introspection_timeout_ms);
-        let introspector = Introspector::new(
+        let auth_server = AuthServerClient::new(
             &config.auth_server_url,
             config.introspection_client_id.clone(),
             config.introspection_client_secret.clone(),
             timeout,
         )?;
         let validator = TokenValidator::new(
-            introspector,
+            auth_server.clone(),
             Duration::from_secs(config.token_cache_ttl.into()),
             Duration::from_secs(config.inactive_token_cache_ttl.into()),
         );
@@ -59,6 +60,7 @@ impl AppState {
             ..FetchConfig::default()
         })?;
         Ok(Self {
+            auth_server,
             fetcher,
             probe: reqwest::Client::builder().timeout(timeout).build()?,
             metrics,

@@ -98,6 +98,9 @@ pub struct CreateClient {
     /// Allow this client to call the introspection endpoint (a resource server).
     #[arg(long)]
     pub introspect: bool,
+    /// Allow this client to register users (api-server's `PUT /api/user`).
+    #[arg(long)]
+    pub register: bool,
     #[command(flatten)]
     pub output: Output,
 }
@@ -237,8 +240,8 @@ async fn create_client(clients: &ClientStore, args: CreateClient) -> anyhow::Res
     grants.sort();
     grants.dedup();
     ensure!(
-        !grants.is_empty() || args.introspect,
-        "give the client at least one --grant, or --introspect"
+        !grants.is_empty() || args.introspect || args.register,
+        "give the client at least one --grant, or --introspect or --register"
     );
 
     let (client, secret) = clients
@@ -247,6 +250,7 @@ async fn create_client(clients: &ClientStore, args: CreateClient) -> anyhow::Res
             grants: &grants,
             redirect_uris: &redirect_uris,
             can_introspect: args.introspect,
+            can_register: args.register,
         })
         .await?;
     if args.output.json {

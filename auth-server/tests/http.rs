@@ -1111,3 +1111,84 @@ async fn admin_cli_manages_users_and_clients() {
         .get(0);
     assert_eq!(tokens, 0, "deleting a client deletes its tokens");
 }
+
+/// Self-registration through a resource server allowed to register: the
+/// new user can log in at once with the client created for them, and
+/// refresh; a taken name or address, or a short password, is refused per
+/// field; other callers get 401.
+#[tokio::test]
+async fn registration_creates_a_user_with_a_usable_client() {
+    let server = TestServer::start().await;
+    let (registrar, secret) = auth_server::store::ClientStore::new(server.pool.clone())
+        .create(&auth_server::store::NewClient {
+            name: "api-server",
+            grants: &[],
+            redirect_uris: &[],
+            can_introspect: true,
+            can_register: true,
+        })
+        .await
+        .unwrap();
+    let plain = server.create_client(&[], true).await;
+    let register = |id: String, secret: String, body: Value| {
+        let request = server
+            .http
+            .post(server.url("/internal/users"))
+            .basic_auth(id, Some(secret))
+            .json(&body);
+        async move { request.send().await.unwrap() }
+    };
+    let dora = json!({"username": "dora", "email": "dora@example.com", "password": "explorer!"});
+
+    let refused = register(plain.id.clone(), plain.secret.clone(), dora.clone()).await;
+    assert_eq!(refused.status(), 401);
+
+    let created = register(registrar.client_id.clone(), secret.clone(), dora.clone()).await;
+    assert_eq!(created.status(), 201);
+    let created: Value = created.json().await.unwrap();
+    assert_eq!(created["user"]["username"], "dora");
+    let client_id = created["client"]["client_id"].as_str().unwrap();
+    let client_secret = created["client"]["client_secret"].as_str().unwrap();
+    assert_eq!(created["client"]["name"], "Default client");
+    let login = server
+        .token(&[
+            ("grant_type", "password"),
+            ("client_id", client_id),
+            ("client_secret", client_secret),
+            ("username", "dora"),
+            ("password", "explorer!"),
+        ])
+        .await;
+    assert_eq!(login.status(), 200);
+    let login: Value = login.json().await.unwrap();
+    let refreshed = server
+        .token(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", client_id),
+            ("client_secret", client_secret),
+            ("refresh_token", login["refresh_token"].as_str().unwrap()),
+        ])
+        .await;
+    assert_eq!(refreshed.status(), 200);
+
+    let again = register(registrar.client_id.clone(), secret.clone(), dora).await;
+    assert_eq!(again.status(), 400);
+    let again: Value = again.json().await.unwrap();
+    assert_eq!(
+        again["fields"]["username"][0],
+        "This value is already used."
+    );
+    assert_eq!(again["fields"]["email"][0], "This value is already used.");
+
+    let short = json!({"username": "eve", "email": "eve@example.com", "password": "1234"});
+    let short: Value = register(registrar.client_id, secret, short)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        short["fields"]["password"][0],
+        "Your password must be at least 8 characters."
+    );
+    assert!(short["fields"].get("username").is_none());
+}

@@ -1,4 +1,5 @@
-//! The call to auth-server's introspection endpoint (RFC 7662).
+//! Calls to auth-server: token introspection (RFC 7662), and registering
+//! users who sign up through the API (users belong to auth-server).
 
 use std::time::{Duration, Instant};
 
@@ -6,11 +7,12 @@ use shared::config::Secret;
 use shared::introspection::IntrospectionResponse;
 use url::Url;
 
-/// Asks auth-server about tokens, authenticated as this resource server.
+/// Talks to auth-server, authenticated as this resource server.
 #[derive(Clone)]
-pub struct Introspector {
+pub struct AuthServerClient {
     http: reqwest::Client,
     endpoint: Url,
+    registration: Url,
     client_id: String,
     client_secret: Secret,
 }
@@ -21,7 +23,7 @@ pub struct Introspector {
 #[error("introspection failed: {0}")]
 pub struct IntrospectionError(pub String);
 
-impl Introspector {
+impl AuthServerClient {
     pub fn new(
         auth_server_url: &Url,
         client_id: String,
@@ -30,6 +32,9 @@ impl Introspector {
     ) -> Result<Self, IntrospectionError> {
         let endpoint = auth_server_url
             .join("/oauth/v2/introspect")
+            .map_err(|e| IntrospectionError(e.to_string()))?;
+        let registration = auth_server_url
+            .join("/internal/users")
             .map_err(|e| IntrospectionError(e.to_string()))?;
         let http = reqwest::Client::builder()
             .timeout(timeout)
@@ -40,6 +45,7 @@ impl Introspector {
         Ok(Self {
             http,
             endpoint,
+            registration,
             client_id,
             client_secret,
         })
@@ -71,5 +77,34 @@ impl Introspector {
         let elapsed = started.elapsed();
         metrics::histogram!("introspection_duration_seconds").record(elapsed.as_secs_f64());
         Ok(answer)
+    }
+}
+
+/// auth-server's answer to a sign-up: its status and JSON body.
+pub struct RegistrationAnswer {
+    pub status: reqwest::StatusCode,
+    pub body: serde_json::Value,
+}
+
+impl AuthServerClient {
+    /// Forwards a sign-up to auth-server's `/internal/users`.
+    pub async fn register_user(
+        &self,
+        fields: &serde_json::Value,
+    ) -> Result<RegistrationAnswer, IntrospectionError> {
+        let response = self
+            .http
+            .post(self.registration.clone())
+            .basic_auth(&self.client_id, Some(self.client_secret.expose()))
+            .json(fields)
+            .send()
+            .await
+            .map_err(|e| IntrospectionError(e.without_url().to_string()))?;
+        let status = response.status();
+        let body = response
+            .json()
+            .await
+            .map_err(|e| IntrospectionError(e.without_url().to_string()))?;
+        Ok(RegistrationAnswer { status, body })
     }
 }

@@ -14,7 +14,7 @@ use moka::Expiry;
 use sha2::{Digest, Sha256};
 use shared::introspection::{IntrospectionResponse, TokenUser};
 
-use super::introspection::{IntrospectionError, Introspector};
+use super::introspection::{AuthServerClient, IntrospectionError};
 
 /// The user a valid token acts for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,7 +49,7 @@ type Key = [u8; 32];
 
 #[derive(Clone)]
 pub struct TokenValidator {
-    introspector: Introspector,
+    auth_server: AuthServerClient,
     hits: metrics::Counter,
     misses: metrics::Counter,
     answers: moka::future::Cache<Key, Validation>,
@@ -82,7 +82,7 @@ impl Expiry<Key, Validation> for AnswerExpiry {
 }
 
 impl TokenValidator {
-    pub fn new(introspector: Introspector, ceiling: Duration, inactive: Duration) -> Self {
+    pub fn new(auth_server: AuthServerClient, ceiling: Duration, inactive: Duration) -> Self {
         let answers = moka::future::Cache::builder()
             .max_capacity(100_000)
             .expire_after(AnswerExpiry { ceiling, inactive })
@@ -92,7 +92,7 @@ impl TokenValidator {
             .time_to_live(Duration::from_secs(7 * 24 * 3600))
             .build();
         Self {
-            introspector,
+            auth_server,
             // Registered once: looking a labelled counter up on every
             // request would cost more than the cache hit it counts.
             hits: metrics::counter!("token_cache_lookups_total", "result" => "hit"),
@@ -114,7 +114,7 @@ impl TokenValidator {
             .answers
             .try_get_with(key, async {
                 missed = true;
-                let answer = self.introspector.introspect(token).await?;
+                let answer = self.auth_server.introspect(token).await?;
                 Ok::<_, IntrospectionError>(validation_of(answer))
             })
             .await?;

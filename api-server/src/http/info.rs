@@ -1,11 +1,17 @@
 //! The service's own description and the caller's account:
-//! `/api/version`, `/api/info`, `/api/user`.
+//! `/api/version`, `/api/info`, `/api/user` (and signing up with `PUT`).
 
 use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::error::ApiError;
+use super::params::Body;
 use super::wire;
+use crate::AppState;
 use crate::auth::Authenticated;
 
 /// The wallabag API version this server implements. Clients refuse servers
@@ -18,11 +24,11 @@ pub async fn show_version() -> Json<&'static str> {
 }
 
 /// `GET /api/info` — §5.2 and §4.7, no token needed.
-pub async fn show_info() -> Json<Value> {
+pub async fn show_info(State(state): State<AppState>) -> Json<Value> {
     Json(json!({
         "appname": "wallabag",
         "version": WALLABAG_API_VERSION,
-        "allowed_registration": false,
+        "allowed_registration": state.config.registration_enabled,
     }))
 }
 
@@ -48,4 +54,69 @@ pub async fn show_user(Authenticated(user): Authenticated) -> Json<UserResponse>
         created_at: wire::date_from_rfc3339(&user.created_at),
         updated_at: wire::date_from_rfc3339(&user.updated_at),
     })
+}
+
+/// `PUT /api/user` — §5.4: sign up, without a token, when registration is
+/// enabled. The user and their default client are created by auth-server,
+/// which owns users; the client may use the password and refresh grants, so
+/// the app that signed the user up can log them in.
+pub async fn register_user(
+    State(state): State<AppState>,
+    Body(body): Body,
+) -> Result<Response, ApiError> {
+    if !state.config.registration_enabled {
+        return Ok((
+            StatusCode::FORBIDDEN,
+            Json(json!({"error": "Server doesn't allow registrations"})),
+        )
+            .into_response());
+    }
+
+    let fields = json!({
+        "username": body.string("username").unwrap_or_default(),
+        "email": body.string("email").unwrap_or_default(),
+        "password": body.string("password").unwrap_or_default(),
+        "client_name": body.non_empty("client_name").unwrap_or_else(|| "Default client".into()),
+    });
+    let answer = state
+        .auth_server
+        .register_user(&fields)
+        .await
+        .map_err(|err| {
+            tracing::warn!(cause = %err, "auth-server unreachable; cannot register");
+            ApiError::AuthUnavailable
+        })?;
+
+    match answer.status.as_u16() {
+        201 => {
+            let user = &answer.body["user"];
+            let client = &answer.body["client"];
+            let date = |key: &str| user[key].as_str().and_then(wire::date_from_rfc3339);
+            let mut created = json!({
+                "id": user["id"],
+                "username": user["username"],
+                "email": user["email"],
+                "created_at": date("created_at"),
+                "updated_at": date("updated_at"),
+                "default_client": {
+                    "client_secret": client["client_secret"],
+                    "client_id": client["client_id"],
+                    "name": client["name"],
+                },
+            });
+            if let Some(name) = user["name"].as_str() {
+                created["name"] = json!(name);
+            }
+            Ok((StatusCode::CREATED, Json(created)).into_response())
+        }
+        400 => Ok((
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": answer.body["fields"]})),
+        )
+            .into_response()),
+        status => Err(ApiError::internal(format!(
+            "auth-server refused the registration with {status}: does this server's client \
+             have --register?"
+        ))),
+    }
 }

@@ -316,6 +316,7 @@ async fn client_credentials_token_opens_no_user_route() {
             grants: &["client_credentials".to_owned()],
             redirect_uris: &[],
             can_introspect: false,
+            can_register: false,
         })
         .await
         .unwrap();

@@ -46,6 +46,8 @@ pub struct Options {
     pub access_token_ttl: u32,
     /// Point api-server at this auth-server URL instead of the real one.
     pub auth_server_url: Option<String>,
+    /// Let people sign up with `PUT /api/user`.
+    pub registration_enabled: bool,
 }
 
 impl Default for Options {
@@ -54,6 +56,7 @@ impl Default for Options {
             token_cache_ttl: 60,
             access_token_ttl: 3600,
             auth_server_url: None,
+            registration_enabled: false,
         }
     }
 }
@@ -75,6 +78,7 @@ impl TestApp {
                 grants: &["password".to_owned(), "refresh_token".to_owned()],
                 redirect_uris: &[],
                 can_introspect: false,
+                can_register: false,
             })
             .await
             .unwrap();
@@ -84,6 +88,7 @@ impl TestApp {
                 grants: &[],
                 redirect_uris: &[],
                 can_introspect: true,
+                can_register: options.registration_enabled,
             })
             .await
             .unwrap();
@@ -100,6 +105,7 @@ impl TestApp {
             inactive_token_cache_ttl: 1,
             introspection_timeout_ms: 2000,
             fetch_allow_private: true,
+            registration_enabled: options.registration_enabled,
             log_format: LogFormat::Text,
             database_pool_size: 4,
         };

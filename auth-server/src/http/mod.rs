@@ -5,6 +5,7 @@ mod health;
 mod introspect;
 mod metadata;
 mod params;
+mod registration;
 mod revoke;
 mod token;
 
@@ -89,6 +90,7 @@ pub fn router(state: AppState) -> Router {
             "/.well-known/oauth-authorization-server",
             get(metadata::show_metadata),
         )
+        .route("/internal/users", post(registration::register_user))
         .route("/healthz", get(health::show_health))
         .route("/readyz", get(health::show_readiness))
         .route("/metrics", get(health::show_metrics))

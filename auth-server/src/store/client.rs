@@ -1,7 +1,7 @@
 //! The `clients` table: registered API clients and their grants.
 
 use chrono::{DateTime, Utc};
-use deadpool_postgres::Pool;
+use deadpool_postgres::{GenericClient, Pool};
 use rand::Rng;
 use rand::distributions::Alphanumeric;
 use serde::Serialize;
@@ -19,6 +19,8 @@ pub struct Client {
     pub grants: Vec<String>,
     pub redirect_uris: Vec<String>,
     pub can_introspect: bool,
+    /// A resource server allowed to register users (`/internal/users`).
+    pub can_register: bool,
     pub created_at: DateTime<Utc>,
 }
 
@@ -44,6 +46,7 @@ pub struct NewClient<'a> {
     pub grants: &'a [String],
     pub redirect_uris: &'a [String],
     pub can_introspect: bool,
+    pub can_register: bool,
 }
 
 #[derive(Clone)]
@@ -51,8 +54,8 @@ pub struct ClientStore {
     pool: Pool,
 }
 
-const CLIENT_COLUMNS: &str =
-    "client_id, secret_hash, name, grants, redirect_uris, can_introspect, created_at";
+const CLIENT_COLUMNS: &str = "client_id, secret_hash, name, grants, redirect_uris, can_introspect, \
+                              can_register, created_at";
 
 impl ClientStore {
     pub fn new(pool: Pool) -> Self {
@@ -62,37 +65,8 @@ impl ClientStore {
     /// Registers a confidential client. Returns it with its secret, which is
     /// stored only as a digest: this is the one time anyone sees it.
     pub async fn create(&self, client: &NewClient<'_>) -> Result<(Client, String), StoreError> {
-        // wallabag's public ids read "<row id>_<random>"; clients treat them
-        // as opaque, but people recognise the shape.
-        let random: String = rand::thread_rng()
-            .sample_iter(&Alphanumeric)
-            .take(40)
-            .map(|c| char::from(c).to_ascii_lowercase())
-            .collect();
-        let secret = opaque::generate();
-        let sql = format!(
-            "WITH next AS (SELECT nextval('clients_id_seq') AS id) \
-             INSERT INTO clients (id, client_id, secret_hash, name, grants, redirect_uris, \
-                                  can_introspect) \
-             SELECT id, id || '_' || $1, $2, $3, $4, $5, $6 FROM next \
-             RETURNING {CLIENT_COLUMNS}"
-        );
         let conn = self.pool.get().await?;
-        let stmt = conn.prepare_cached(&sql).await?;
-        let row = conn
-            .query_one(
-                &stmt,
-                &[
-                    &random,
-                    &opaque::digest(&secret),
-                    &client.name,
-                    &client.grants,
-                    &client.redirect_uris,
-                    &client.can_introspect,
-                ],
-            )
-            .await?;
-        Ok((client_from_row(&row), secret))
+        insert_client(&conn, client, None).await
     }
 
     pub async fn find(&self, client_id: &str) -> Result<Option<Client>, StoreError> {
@@ -122,6 +96,47 @@ impl ClientStore {
     }
 }
 
+/// Inserts a client, on a connection or inside a caller's transaction;
+/// `owner_id` is the user it belongs to, if any.
+pub(super) async fn insert_client(
+    conn: &impl GenericClient,
+    client: &NewClient<'_>,
+    owner_id: Option<i64>,
+) -> Result<(Client, String), StoreError> {
+    // wallabag's public ids read "<row id>_<random>"; clients treat them as
+    // opaque, but people recognise the shape.
+    let random: String = rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(40)
+        .map(|c| char::from(c).to_ascii_lowercase())
+        .collect();
+    let secret = opaque::generate();
+    let sql = format!(
+        "WITH next AS (SELECT nextval('clients_id_seq') AS id) \
+         INSERT INTO clients (id, client_id, secret_hash, name, grants, redirect_uris, \
+                              can_introspect, can_register, owner_id) \
+         SELECT id, id || '_' || $1, $2, $3, $4, $5, $6, $7, $8 FROM next \
+         RETURNING {CLIENT_COLUMNS}"
+    );
+    let stmt = conn.prepare_cached(&sql).await?;
+    let row = conn
+        .query_one(
+            &stmt,
+            &[
+                &random,
+                &opaque::digest(&secret),
+                &client.name,
+                &client.grants,
+                &client.redirect_uris,
+                &client.can_introspect,
+                &client.can_register,
+                &owner_id,
+            ],
+        )
+        .await?;
+    Ok((client_from_row(&row), secret))
+}
+
 fn client_from_row(row: &Row) -> Client {
     Client {
         client_id: row.get("client_id"),
@@ -130,6 +145,7 @@ fn client_from_row(row: &Row) -> Client {
         grants: row.get("grants"),
         redirect_uris: row.get("redirect_uris"),
         can_introspect: row.get("can_introspect"),
+        can_register: row.get("can_register"),
         created_at: row.get("created_at"),
     }
 }

@@ -5,7 +5,8 @@ use deadpool_postgres::Pool;
 use serde::Serialize;
 use tokio_postgres::Row;
 
-use super::{StoreError, conflict};
+use super::client::insert_client;
+use super::{Client, NewClient, StoreError, conflict};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct User {
@@ -30,6 +31,13 @@ pub struct LoginRecord {
     pub id: i64,
     pub password_hash: String,
     pub disabled: bool,
+}
+
+/// Which of a new account's unique fields are already taken.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Taken {
+    pub username: bool,
+    pub email: bool,
 }
 
 #[derive(Clone)]
@@ -67,6 +75,68 @@ impl UserStore {
                 },
             )?;
         Ok(user_from_row(&row))
+    }
+
+    /// Creates a user and a client of their own in one transaction, for
+    /// self-registration. `Err(Ok(taken))` when the username or e-mail is
+    /// already used (both are reported, as wallabag does).
+    pub async fn register(
+        &self,
+        user: &NewUser<'_>,
+        client: &NewClient<'_>,
+    ) -> Result<Result<(User, Client, String), Taken>, StoreError> {
+        let mut conn = self.pool.get().await?;
+        let tx = conn.transaction().await?;
+        let taken = tx
+            .query_one(
+                "SELECT coalesce(bool_or(lower(username) = lower($1)), false), \
+                        coalesce(bool_or(lower(email) = lower($2)), false) \
+                 FROM users WHERE lower(username) = lower($1) OR lower(email) = lower($2)",
+                &[&user.username, &user.email],
+            )
+            .await?;
+        let taken = Taken {
+            username: taken.get(0),
+            email: taken.get(1),
+        };
+        if taken != Taken::default() {
+            return Ok(Err(taken));
+        }
+
+        let sql = format!(
+            "INSERT INTO users (username, email, name, password_hash) \
+             VALUES ($1, $2, $3, $4) RETURNING {USER_COLUMNS}"
+        );
+        let row = tx
+            .query_one(
+                &sql,
+                &[&user.username, &user.email, &user.name, &user.password_hash],
+            )
+            .await;
+        // A concurrent registration of the same name won the race.
+        let row = match row {
+            Ok(row) => row,
+            Err(err) => {
+                return match conflict(err, "users_username_key", "username") {
+                    StoreError::Conflict(_) => Ok(Err(Taken {
+                        username: true,
+                        email: false,
+                    })),
+                    StoreError::Database(err) => match conflict(err, "users_email_key", "email") {
+                        StoreError::Conflict(_) => Ok(Err(Taken {
+                            username: false,
+                            email: true,
+                        })),
+                        other => Err(other),
+                    },
+                    other => Err(other),
+                };
+            }
+        };
+        let created = user_from_row(&row);
+        let (client, secret) = insert_client(&tx, client, Some(created.id)).await?;
+        tx.commit().await?;
+        Ok(Ok((created, client, secret)))
     }
 
     /// Finds the account a log-in names. A value shaped like an e-mail

@@ -86,6 +86,7 @@ impl TestServer {
                 grants: &grants,
                 redirect_uris: &[],
                 can_introspect: introspect,
+                can_register: false,
             })
             .await
             .unwrap();
