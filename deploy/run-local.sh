@@ -157,7 +157,7 @@ ensure_demo_data() {
         RUST_LOG=warn "$BIN/auth-server" user create demo --email demo@example.com --name "Demo User" --password-stdin --json >/dev/null ||
         die "could not create user 'demo': left from an earlier run whose $file was lost? Use another database, or delete that user"
     app_json=$(RUST_LOG=warn "$BIN/auth-server" client create --name "Demo app" --grant password --grant refresh_token --json)
-    api_json=$(RUST_LOG=warn "$BIN/auth-server" client create --name "api-server" --introspect --json)
+    api_json=$(RUST_LOG=warn "$BIN/auth-server" client create --name "api-server" --introspect --register --json)
 
     DEMO_USERNAME=demo
     DEMO_PASSWORD=$password

@@ -55,3 +55,13 @@ cargo clippy --workspace --all-targets -- -D warnings
 
 step "cargo test --workspace $*"
 cargo test --workspace "$@"
+
+# Extra arguments narrow the run to some tests; the deployment checks and
+# the scale-out proof belong to a full run only.
+if [[ $# -eq 0 ]]; then
+    step "deploy/validate.sh (compose, Kubernetes, nginx, Dockerfiles, scripts)"
+    bash "$ROOT/deploy/validate.sh"
+
+    step "deploy/scale-out.sh (2 auth-servers, 3 api-servers, instances killed mid-run)"
+    bash "$ROOT/deploy/scale-out.sh"
+fi
