@@ -56,14 +56,21 @@ impl AuthServerClient {
         token: &str,
     ) -> Result<IntrospectionResponse, IntrospectionError> {
         let started = Instant::now();
-        let response = self
-            .http
-            .post(self.endpoint.clone())
-            .basic_auth(&self.client_id, Some(self.client_secret.expose()))
-            .form(&[("token", token)])
-            .send()
-            .await
-            .map_err(|e| IntrospectionError(e.without_url().to_string()))?;
+        let send = || {
+            self.http
+                .post(self.endpoint.clone())
+                .basic_auth(&self.client_id, Some(self.client_secret.expose()))
+                .form(&[("token", token)])
+                .send()
+        };
+        // A kept-alive connection to an auth-server replica that has just
+        // gone away fails at once; introspection only reads, so one more
+        // try on a fresh connection is safe and usually reaches a live one.
+        let response = match send().await {
+            Err(err) if (err.is_connect() || err.is_request()) && !err.is_timeout() => send().await,
+            other => other,
+        }
+        .map_err(|e| IntrospectionError(e.without_url().to_string()))?;
         let status = response.status();
         // A refused caller is a misconfiguration of this server, not a
         // verdict on the user's token.
