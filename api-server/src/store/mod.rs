@@ -1,8 +1,11 @@
 //! All of api-server's SQL: one file per table or aggregate, each statement
 //! beside the function that runs it.
 
+pub mod annotation;
 pub mod config;
 pub mod entry;
+pub mod search;
+pub mod share;
 pub mod tag;
 
 use deadpool_postgres::Pool;
@@ -19,17 +22,10 @@ pub enum StoreError {
     Database(#[from] tokio_postgres::Error),
 }
 
-/// Applies the embedded migrations that the database has not seen yet.
+/// Applies the embedded migrations that the database has not seen yet, in
+/// a history table of this server's own, one replica at a time.
 pub async fn migrate(pool: &Pool) -> anyhow::Result<()> {
-    let mut conn = pool.get().await?;
-    let client: &mut tokio_postgres::Client = &mut conn;
-    // A table of its own, so that both servers may share one database.
-    let report = embedded::migrations::runner()
-        .set_migration_table_name("api_schema_history")
-        .run_async(client)
-        .await?;
-    for migration in report.applied_migrations() {
-        tracing::info!(migration = %migration, "applied migration");
-    }
+    let runner = embedded::migrations::runner();
+    shared::db::migrate(pool, runner, "api_schema_history", 0x6170_6900).await?;
     Ok(())
 }

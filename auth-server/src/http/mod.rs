@@ -73,6 +73,23 @@ impl AppState {
     }
 }
 
+/// The client a request authenticates as (HTTP Basic or body
+/// parameters), or 401: for endpoints where a failed client
+/// authentication means a challenge (RFC 7009, the internal API).
+async fn authenticated_client(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+    params: &params::OAuthParams,
+) -> Result<crate::store::Client, OAuthError> {
+    let credentials = params::ClientCredentials::from_request(headers, params)
+        .ok_or(OAuthError::Unauthenticated)?;
+    state
+        .registrar
+        .authenticate(&credentials.client_id, credentials.secret.as_deref())
+        .await?
+        .ok_or(OAuthError::Unauthenticated)
+}
+
 /// The whole application, ready to serve.
 pub fn router(state: AppState) -> Router {
     let oauth = Router::new()

@@ -13,9 +13,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::AppState;
 use super::error::OAuthError;
-use super::params::{ClientCredentials, OAuthParams};
+use super::params::OAuthParams;
+use super::{AppState, authenticated_client};
 use crate::store::user::looks_like_email;
 use crate::store::{NewClient, NewUser};
 
@@ -31,14 +31,10 @@ pub async fn register_user(
     headers: HeaderMap,
     params: OAuthParams,
 ) -> Result<Response, OAuthError> {
-    let credentials =
-        ClientCredentials::from_request(&headers, &params).ok_or(OAuthError::Unauthenticated)?;
-    state
-        .registrar
-        .authenticate(&credentials.client_id, credentials.secret.as_deref())
-        .await?
-        .filter(|caller| caller.can_register)
-        .ok_or(OAuthError::Unauthenticated)?;
+    let caller = authenticated_client(&state, &headers, &params).await?;
+    if !caller.can_register {
+        return Err(OAuthError::Unauthenticated);
+    }
 
     let username = params.get("username").unwrap_or_default().trim();
     let email = params.get("email").unwrap_or_default().trim();

@@ -4,9 +4,9 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 
-use super::AppState;
 use super::error::{OAuthError, no_store};
-use super::params::{ClientCredentials, OAuthParams};
+use super::params::OAuthParams;
+use super::{AppState, authenticated_client};
 use crate::oauth::opaque;
 use crate::store::token::TokenKind;
 
@@ -19,13 +19,7 @@ pub async fn revoke_token(
     headers: HeaderMap,
     params: OAuthParams,
 ) -> Result<Response, OAuthError> {
-    let credentials =
-        ClientCredentials::from_request(&headers, &params).ok_or(OAuthError::Unauthenticated)?;
-    let client = state
-        .registrar
-        .authenticate(&credentials.client_id, credentials.secret.as_deref())
-        .await?
-        .ok_or(OAuthError::Unauthenticated)?;
+    let client = authenticated_client(&state, &headers, &params).await?;
     let token = params.get("token").ok_or(OAuthError::bad_request(
         "invalid_request",
         "The token parameter is required",

@@ -26,28 +26,11 @@ pub enum StoreError {
     Conflict(&'static str),
 }
 
-/// The advisory lock key serialising this server's migrations.
-const MIGRATION_LOCK: i64 = 0x6175_7468;
-
-/// Applies the embedded migrations that the database has not seen yet.
+/// Applies the embedded migrations that the database has not seen yet, in
+/// a history table of this server's own, one replica at a time.
 pub async fn migrate(pool: &Pool) -> anyhow::Result<()> {
-    let mut conn = pool.get().await?;
-    // Replicas starting together (or a migration job beside new pods) take
-    // turns: the lock is held on this connection until it is released.
-    conn.execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])
-        .await?;
-    let client: &mut tokio_postgres::Client = &mut conn;
-    // A table of its own, so that both servers may share one database.
-    let report = embedded::migrations::runner()
-        .set_migration_table_name("auth_schema_history")
-        .run_async(client)
-        .await;
-    conn.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK])
-        .await?;
-    let report = report?;
-    for migration in report.applied_migrations() {
-        tracing::info!(migration = %migration, "applied migration");
-    }
+    let runner = embedded::migrations::runner();
+    shared::db::migrate(pool, runner, "auth_schema_history", 0x6175_7468).await?;
     Ok(())
 }
 
