@@ -21,5 +21,13 @@ mod entries_read;
 #[path = "http/entries_support.rs"]
 mod entries_support;
 
+#[path = "http/batch.rs"]
+mod batch;
 #[path = "http/config.rs"]
 mod config;
+#[path = "http/registration.rs"]
+mod registration;
+#[path = "http/share.rs"]
+mod share;
+#[path = "http/tags.rs"]
+mod tags;

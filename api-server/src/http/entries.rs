@@ -5,15 +5,17 @@
 //! The rules for turning a request or a fetch into stored fields live in
 //! `entry_changes`, the reading of query strings in `entry_query`, the
 //! output shape in `entry_wire`, the SQL in `store::entry` and
-//! `store::tag`. An entry's tag routes, the batch routes and exports are
-//! other files' business.
+//! `store::tag`. An entry's tag routes (`tags`), the batch routes
+//! (`batch`, which saves URLs through `save_url`) and exports are other
+//! files' business.
 
 use axum::Json;
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
+use deadpool_postgres::Transaction;
 use serde_json::{Map, Value, json};
 use url::Url;
 
@@ -47,7 +49,8 @@ impl<S: Send + Sync> FromRequestParts<S> for EntryId {
     }
 }
 
-fn parse_id(raw: &str) -> Option<i64> {
+/// A path id as wallabag accepts it: plain digits that fit an `i64`.
+pub(super) fn parse_id(raw: &str) -> Option<i64> {
     if raw.is_empty() || !raw.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
@@ -147,17 +150,36 @@ pub async fn create_entry(
     let now = Utc::now();
     let mut conn = state.pool.get().await.map_err(StoreError::from)?;
     let tx = conn.transaction().await.map_err(StoreError::from)?;
-    entry::lock_url(&tx, user.id, &hash).await?;
-    let existing = entry::find_record_by_url_hash(&tx, user.id, &hash).await?;
+    let id = save_url(&tx, user.id, &url, &changes, fetched.as_ref(), now).await?;
+    let response = entry_response(&tx, &user, id).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(response)
+}
+
+/// The write half of saving a URL (§5.10), shared with the batch create
+/// (§5.17): under the URL's lock, updates the user's entry that has the URL
+/// or creates one, from the given changes and what fetching gave (`None`:
+/// nothing was fetched). Returns the entry's id.
+pub(super) async fn save_url(
+    tx: &Transaction<'_>,
+    user_id: i64,
+    url: &str,
+    changes: &EntryChanges,
+    fetched: Option<&Result<FetchedArticle, FetchError>>,
+    now: DateTime<Utc>,
+) -> Result<i64, ApiError> {
+    let hash = hash_url(url);
+    entry::lock_url(tx, user_id, &hash).await?;
+    let existing = entry::find_record_by_url_hash(tx, user_id, &hash).await?;
     let mut record = match &existing {
         Some((_, before)) => before.clone(),
-        None => EntryRecord::for_url(&url),
+        None => EntryRecord::for_url(url),
     };
 
     if let Some(content) = &changes.content {
         apply_content(&mut record, content);
     } else if !has_content(&record) {
-        match &fetched {
+        match fetched {
             Some(Ok(article)) => apply_fetched(&mut record, article),
             _ => apply_fetch_failure(&mut record),
         }
@@ -170,18 +192,16 @@ pub async fn create_entry(
     // here, so unlike wallabag no rule adds tags of its own.
     let id = match &existing {
         Some((id, _)) => *id,
-        None => entry::insert_entry(&tx, user.id, &record, now).await?,
+        None => entry::insert_entry(tx, user_id, &record, now).await?,
     };
-    let tag_ids = tag::ensure_tags(&tx, user.id, &changes.tags).await?;
-    let linked = tag::attach_tags(&tx, id, &tag_ids).await?;
+    let tag_ids = tag::ensure_tags(tx, user_id, &changes.tags).await?;
+    let linked = tag::attach_tags(tx, id, &tag_ids).await?;
     if let Some((_, before)) = &existing {
         if *before != record || linked > 0 {
-            entry::update_entry(&tx, user.id, id, &record, now).await?;
+            entry::update_entry(tx, user_id, id, &record, now).await?;
         }
     }
-    let response = entry_response(&tx, &user, id).await?;
-    tx.commit().await.map_err(StoreError::from)?;
-    Ok(response)
+    Ok(id)
 }
 
 /// `PATCH /api/entries/{id}` — §5.11: changes only the fields given, read
@@ -365,7 +385,10 @@ fn has_content(record: &EntryRecord) -> bool {
     record.content.as_deref().is_some_and(|c| !c.is_empty())
 }
 
-async fn fetch_article(state: &AppState, url: &str) -> Result<FetchedArticle, FetchError> {
+pub(super) async fn fetch_article(
+    state: &AppState,
+    url: &str,
+) -> Result<FetchedArticle, FetchError> {
     let parsed = Url::parse(url).map_err(|err| FetchError::InvalidUrl(err.to_string()))?;
     state.fetcher.fetch(&parsed).await.inspect_err(|err| {
         tracing::debug!(cause = %err, "article not fetched");
@@ -375,8 +398,8 @@ async fn fetch_article(state: &AppState, url: &str) -> Result<FetchedArticle, Fe
 /// The entry as it stands in the transaction, read on the transaction's own
 /// connection: a second pooled connection per request could starve the
 /// pool under load.
-async fn entry_response(
-    tx: &deadpool_postgres::Transaction<'_>,
+pub(super) async fn entry_response(
+    tx: &Transaction<'_>,
     user: &CurrentUser,
     id: i64,
 ) -> Result<Json<EntryResponse>, ApiError> {

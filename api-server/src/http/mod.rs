@@ -2,6 +2,8 @@
 //! normalises wallabag's optional format suffix, and renders routing
 //! failures in the API's error shape.
 
+pub mod annotations;
+pub mod batch;
 pub mod config;
 pub mod entries;
 pub mod entry_changes;
@@ -11,6 +13,9 @@ pub mod error;
 pub mod info;
 pub mod pagination;
 pub mod params;
+pub mod search;
+pub mod share;
+pub mod tags;
 pub mod wire;
 
 use std::time::Duration;
@@ -20,7 +25,7 @@ use axum::extract::Request;
 use axum::http::{HeaderName, Method, StatusCode, Uri, header};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, patch};
+use axum::routing::{delete, get, patch, post};
 use tower_http::cors::{Any, CorsLayer};
 
 use crate::AppState;
@@ -33,7 +38,7 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/api/version", get(info::show_version))
         .route("/api/info", get(info::show_info))
-        .route("/api/user", get(info::show_user))
+        .route("/api/user", get(info::show_user).put(info::register_user))
         .route("/api/config", get(config::show_config))
         .route(
             "/api/entries",
@@ -47,6 +52,35 @@ pub fn router(state: AppState) -> Router {
                 .delete(entries::delete_entry),
         )
         .route("/api/entries/{id}/reload", patch(entries::reload_entry))
+        // Literal segments win over `{id}` in axum, as wallabag requires
+        // for `entries/list` and `tags/label` (§1.1).
+        .route("/api/entries/lists", post(batch::create_entries))
+        .route("/api/entries/list", delete(batch::delete_entries))
+        .route("/api/entries/tags/lists", post(batch::add_tags_to_entries))
+        .route(
+            "/api/entries/tags/list",
+            delete(batch::remove_tags_from_entries),
+        )
+        .route(
+            "/api/entries/{id}/tags",
+            get(tags::list_entry_tags).post(tags::add_entry_tags),
+        )
+        .route(
+            "/api/entries/{id}/tags/{tag}",
+            delete(tags::remove_entry_tag),
+        )
+        .route("/api/tags", get(tags::list_tags))
+        .route("/api/tags/label", delete(tags::delete_tags_by_label))
+        .route("/api/tags/{tag}", delete(tags::delete_tag))
+        .route("/api/tag/label", delete(tags::delete_tag_by_label))
+        .route(
+            "/api/annotations/{id}",
+            get(annotations::list_annotations)
+                .post(annotations::create_annotation)
+                .put(annotations::update_annotation)
+                .delete(annotations::delete_annotation),
+        )
+        .route("/api/search", get(search::search_entries))
         // Authentication runs only for matched routes: an unknown path is a
         // 404 with or without a token (wallabag-api.md §1.1).
         .route_layer(middleware::from_fn_with_state(
@@ -57,12 +91,14 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::map_response(method_not_allowed_body))
         .layer(api_cors());
 
+    // Outside /api: no token, and none of the API's conventions.
+    let pages = Router::new().route("/share/{uid}", get(share::show_shared_entry));
     let ops = Router::new()
         .route("/healthz", get(crate::ops::show_health))
         .route("/readyz", get(crate::ops::show_readiness))
         .route("/metrics", get(crate::ops::show_metrics));
 
-    shared::http::instrument(api.merge(ops).with_state(state))
+    shared::http::instrument(api.merge(pages).merge(ops).with_state(state))
 }
 
 async fn not_found() -> ApiError {

@@ -37,7 +37,8 @@ pub fn is_form(headers: &HeaderMap) -> bool {
     media_type(headers).as_deref() == Some("application/x-www-form-urlencoded")
 }
 
-fn media_type(headers: &HeaderMap) -> Option<String> {
+/// The lower-cased media type of the body, without parameters.
+pub fn media_type(headers: &HeaderMap) -> Option<String> {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

@@ -176,7 +176,7 @@ const ENTRY_COLUMNS: &str = "e.id, e.created_at, e.updated_at, e.uid, e.title, e
 /// A SELECT of full entries from `entries e`: the columns, the content only
 /// when the parameter numbered `with_content` is true (`detail=metadata`
 /// leaves it out), and each entry's tags and annotations as JSON arrays.
-fn select_entries(with_content: u8) -> String {
+pub(super) fn select_entries(with_content: u8) -> String {
     format!(
         "SELECT {ENTRY_COLUMNS}, \
              CASE WHEN ${with_content}::BOOLEAN THEN e.content END AS content, \
@@ -387,16 +387,20 @@ pub async fn lock_url(
     user_id: i64,
     hash: &str,
 ) -> Result<(), StoreError> {
+    let stmt = tx
+        .prepare_cached("SELECT pg_advisory_xact_lock($1)")
+        .await?;
+    tx.execute(&stmt, &[&url_lock_key(user_id, hash)]).await?;
+    Ok(())
+}
+
+/// The advisory-lock key of one URL of one user.
+pub(super) fn url_lock_key(user_id: i64, hash: &str) -> i64 {
     let key = format!("{user_id}:{hash}");
     let digest = Sha1::digest(key.as_bytes());
     let mut first = [0_u8; 8];
     first.copy_from_slice(&digest[..8]);
-    let lock_key = i64::from_be_bytes(first);
-    let stmt = tx
-        .prepare_cached("SELECT pg_advisory_xact_lock($1)")
-        .await?;
-    tx.execute(&stmt, &[&lock_key]).await?;
-    Ok(())
+    i64::from_be_bytes(first)
 }
 
 /// The stored fields of one of the user's entries, locked until the
@@ -532,7 +536,7 @@ fn record_from_row(row: &Row) -> Result<EntryRecord, StoreError> {
     })
 }
 
-fn entry_from_row(row: &Row) -> Result<StoredEntry, StoreError> {
+pub(super) fn entry_from_row(row: &Row) -> Result<StoredEntry, StoreError> {
     let Json(tags): Json<Vec<Tag>> = row.try_get("tags")?;
     let Json(annotations): Json<Vec<StoredAnnotation>> = row.try_get("annotations")?;
     Ok(StoredEntry {

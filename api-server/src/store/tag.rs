@@ -1,10 +1,12 @@
-//! The `tags` and `entry_tags` tables, as the entry endpoints write them.
+//! The `tags` and `entry_tags` tables: creating tags and linking them to
+//! entries, the tag list, and unlinking and deleting tags.
 //!
 //! Tags are rows per user (see the migration), so a label is looked up and
 //! created within the caller's own tags only; what a client sees is the same
 //! as wallabag's global rows restricted to the caller (wallabag-api.md §4.2).
-//! Reading tags happens inside the entry queries (`store::entry`), which
-//! aggregate them per entry.
+//! A full entry's tags are read inside the entry queries (`store::entry`),
+//! which aggregate them per entry; changing an entry's `updated_at` when its
+//! tags change is `store::entry`'s business too.
 
 use deadpool_postgres::GenericClient;
 use serde::Deserialize;
@@ -195,6 +197,231 @@ pub async fn replace_tags<C: GenericClient>(
     let removed = client.execute(&stmt, &[&entry_id, &tag_ids]).await?;
     let added = attach_tags(client, entry_id, tag_ids).await?;
     Ok(removed + added > 0)
+}
+
+/// A tag with how many of the user's entries carry it (§5.21).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TagCount {
+    pub tag: Tag,
+    pub entries: i64,
+}
+
+/// The tags of one of the user's entries, in the order full entries list
+/// them; `None` when the user has no such entry. One query either way.
+pub async fn entry_tags<C: GenericClient>(
+    client: &C,
+    user_id: i64,
+    entry_id: i64,
+) -> Result<Option<Vec<Tag>>, StoreError> {
+    let stmt = client
+        .prepare_cached(
+            "SELECT t.id, t.label, t.slug FROM entries e \
+             LEFT JOIN entry_tags et ON et.entry_id = e.id \
+             LEFT JOIN tags t ON t.id = et.tag_id \
+             WHERE e.id = $1 AND e.user_id = $2 \
+             ORDER BY t.id",
+        )
+        .await?;
+    let rows = client.query(&stmt, &[&entry_id, &user_id]).await?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    // An entry without tags is one row of NULLs.
+    let mut tags = Vec::with_capacity(rows.len());
+    for row in &rows {
+        if let Some(id) = row.try_get::<_, Option<i64>>("id")? {
+            tags.push(Tag {
+                id,
+                label: row.try_get("label")?,
+                slug: row.try_get("slug")?,
+            });
+        }
+    }
+    Ok(Some(tags))
+}
+
+/// The user's tags that are on at least one of their entries, with the
+/// count, sorted by label (§5.21).
+pub async fn tags_in_use<C: GenericClient>(
+    client: &C,
+    user_id: i64,
+) -> Result<Vec<TagCount>, StoreError> {
+    let stmt = client
+        .prepare_cached(
+            "SELECT t.id, t.label, t.slug, count(*) AS entries FROM tags t \
+             JOIN entry_tags et ON et.tag_id = t.id \
+             JOIN entries e ON e.id = et.entry_id AND e.user_id = t.user_id \
+             WHERE t.user_id = $1 \
+             GROUP BY t.id \
+             ORDER BY t.label, t.id",
+        )
+        .await?;
+    client
+        .query(&stmt, &[&user_id])
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(TagCount {
+                tag: tag_from_row(row)?,
+                entries: row.try_get("entries")?,
+            })
+        })
+        .collect()
+}
+
+/// Whether the user has a tag with this id, in use or not.
+pub async fn user_has_tag<C: GenericClient>(
+    client: &C,
+    user_id: i64,
+    tag_id: i64,
+) -> Result<bool, StoreError> {
+    let stmt = client
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM tags WHERE id = $1 AND user_id = $2)")
+        .await?;
+    Ok(client.query_one(&stmt, &[&tag_id, &user_id]).await?.get(0))
+}
+
+/// Unlinks these tags from one entry; the tag rows stay. Returns how many
+/// links went.
+pub async fn detach_tags<C: GenericClient>(
+    client: &C,
+    entry_id: i64,
+    tag_ids: &[i64],
+) -> Result<u64, StoreError> {
+    let stmt = client
+        .prepare_cached("DELETE FROM entry_tags WHERE entry_id = $1 AND tag_id = ANY($2::BIGINT[])")
+        .await?;
+    Ok(client.execute(&stmt, &[&entry_id, &tag_ids]).await?)
+}
+
+/// The user's tags that are on at least one of their entries and have one
+/// of these ids or one of these labels (matched exactly), ordered by slug
+/// and locked until the transaction ends, so that two deletions of one tag
+/// do not both report it.
+pub async fn lock_tags_in_use(
+    tx: &deadpool_postgres::Transaction<'_>,
+    user_id: i64,
+    ids: &[i64],
+    labels: &[String],
+) -> Result<Vec<Tag>, StoreError> {
+    let stmt = tx
+        .prepare_cached(
+            "SELECT t.id, t.label, t.slug FROM tags t \
+             WHERE t.user_id = $1 \
+               AND (t.id = ANY($2::BIGINT[]) OR t.label = ANY($3::TEXT[])) \
+               AND EXISTS (SELECT 1 FROM entry_tags et JOIN entries e ON e.id = et.entry_id \
+                           WHERE et.tag_id = t.id AND e.user_id = $1) \
+             ORDER BY t.slug \
+             FOR UPDATE OF t",
+        )
+        .await?;
+    tx.query(&stmt, &[&user_id, &ids, &labels])
+        .await?
+        .iter()
+        .map(tag_from_row)
+        .collect()
+}
+
+/// Unlinks these tags from every entry of the user. Returns the entries
+/// that lost a tag, each once.
+pub async fn detach_from_all_entries<C: GenericClient>(
+    client: &C,
+    user_id: i64,
+    tag_ids: &[i64],
+) -> Result<Vec<i64>, StoreError> {
+    let stmt = client
+        .prepare_cached(
+            "DELETE FROM entry_tags et USING entries e \
+             WHERE e.id = et.entry_id AND e.user_id = $1 AND et.tag_id = ANY($2::BIGINT[]) \
+             RETURNING et.entry_id",
+        )
+        .await?;
+    let rows = client.query(&stmt, &[&user_id, &tag_ids]).await?;
+    Ok(distinct_ids(rows.iter().map(|row| row.get("entry_id"))))
+}
+
+/// Deletes those of these tags of the user that no entry carries any more.
+/// Returns the ids deleted.
+pub async fn delete_orphans<C: GenericClient>(
+    client: &C,
+    user_id: i64,
+    tag_ids: &[i64],
+) -> Result<Vec<i64>, StoreError> {
+    let stmt = client
+        .prepare_cached(
+            "DELETE FROM tags t \
+             WHERE t.user_id = $1 AND t.id = ANY($2::BIGINT[]) \
+               AND NOT EXISTS (SELECT 1 FROM entry_tags et WHERE et.tag_id = t.id) \
+             RETURNING t.id",
+        )
+        .await?;
+    let rows = client.query(&stmt, &[&user_id, &tag_ids]).await?;
+    Ok(rows.iter().map(|row| row.get("id")).collect())
+}
+
+/// Makes each (entry, tag) link; links that exist are kept. Returns the
+/// entries that gained a tag, each once.
+pub async fn attach_pairs<C: GenericClient>(
+    client: &C,
+    pairs: &[(i64, i64)],
+) -> Result<Vec<i64>, StoreError> {
+    if pairs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (entry_ids, tag_ids): (Vec<i64>, Vec<i64>) = pairs.iter().copied().unzip();
+    let stmt = client
+        .prepare_cached(
+            "INSERT INTO entry_tags (entry_id, tag_id) \
+             SELECT entry_id, tag_id \
+             FROM unnest($1::BIGINT[], $2::BIGINT[]) AS wanted (entry_id, tag_id) \
+             ON CONFLICT DO NOTHING \
+             RETURNING entry_id",
+        )
+        .await?;
+    let rows = client.query(&stmt, &[&entry_ids, &tag_ids]).await?;
+    Ok(distinct_ids(rows.iter().map(|row| row.get("entry_id"))))
+}
+
+/// Unlinks, from each entry, the user's tag with that exact label; labels
+/// that name no tag are skipped (§5.20). Returns the entries that lost a
+/// tag, each once.
+pub async fn detach_labels<C: GenericClient>(
+    client: &C,
+    user_id: i64,
+    pairs: &[(i64, String)],
+) -> Result<Vec<i64>, StoreError> {
+    if pairs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (entry_ids, labels): (Vec<i64>, Vec<String>) = pairs.iter().cloned().unzip();
+    let stmt = client
+        .prepare_cached(
+            "DELETE FROM entry_tags et \
+             USING tags t, unnest($2::BIGINT[], $3::TEXT[]) AS unwanted (entry_id, label) \
+             WHERE t.id = et.tag_id AND t.user_id = $1 AND t.label = unwanted.label \
+               AND et.entry_id = unwanted.entry_id \
+             RETURNING et.entry_id",
+        )
+        .await?;
+    let rows = client
+        .query(&stmt, &[&user_id, &entry_ids, &labels])
+        .await?;
+    Ok(distinct_ids(rows.iter().map(|row| row.get("entry_id"))))
+}
+
+fn tag_from_row(row: &tokio_postgres::Row) -> Result<Tag, StoreError> {
+    Ok(Tag {
+        id: row.try_get("id")?,
+        label: row.try_get("label")?,
+        slug: row.try_get("slug")?,
+    })
+}
+
+fn distinct_ids(ids: impl Iterator<Item = i64>) -> Vec<i64> {
+    let mut ids: Vec<i64> = ids.collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
 }
 
 #[cfg(test)]
