@@ -21,12 +21,16 @@ mod entries_read;
 #[path = "http/entries_support.rs"]
 mod entries_support;
 
+#[path = "http/annotations.rs"]
+mod annotations;
 #[path = "http/batch.rs"]
 mod batch;
 #[path = "http/config.rs"]
 mod config;
 #[path = "http/registration.rs"]
 mod registration;
+#[path = "http/search.rs"]
+mod search;
 #[path = "http/share.rs"]
 mod share;
 #[path = "http/tags.rs"]

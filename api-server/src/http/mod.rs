@@ -2,6 +2,7 @@
 //! normalises wallabag's optional format suffix, and renders routing
 //! failures in the API's error shape.
 
+pub mod annotations;
 pub mod batch;
 pub mod config;
 pub mod entries;
@@ -12,6 +13,7 @@ pub mod error;
 pub mod info;
 pub mod pagination;
 pub mod params;
+pub mod search;
 pub mod share;
 pub mod tags;
 pub mod wire;
@@ -71,6 +73,14 @@ pub fn router(state: AppState) -> Router {
         .route("/api/tags/label", delete(tags::delete_tags_by_label))
         .route("/api/tags/{tag}", delete(tags::delete_tag))
         .route("/api/tag/label", delete(tags::delete_tag_by_label))
+        .route(
+            "/api/annotations/{id}",
+            get(annotations::list_annotations)
+                .post(annotations::create_annotation)
+                .put(annotations::update_annotation)
+                .delete(annotations::delete_annotation),
+        )
+        .route("/api/search", get(search::search_entries))
         // Authentication runs only for matched routes: an unknown path is a
         // 404 with or without a token (wallabag-api.md §1.1).
         .route_layer(middleware::from_fn_with_state(

@@ -1,9 +1,11 @@
 //! All of api-server's SQL: one file per table or aggregate, each statement
 //! beside the function that runs it.
 
+pub mod annotation;
 pub mod config;
 pub mod entry;
 pub mod entry_batch;
+pub mod search;
 pub mod share;
 pub mod tag;
 
