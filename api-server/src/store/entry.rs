@@ -207,11 +207,11 @@ const LIST_WHERE: &str = "WHERE e.user_id = $1 \
       AND ($7::TIMESTAMPTZ IS NULL OR e.updated_at > $7) \
       AND ($8::TEXT IS NULL OR e.domain_name = $8) \
       AND ($9::TEXT IS NULL OR e.http_status = $9) \
-      AND NOT EXISTS ( \
+      AND (cardinality($10::TEXT[]) = 0 OR NOT EXISTS ( \
           SELECT 1 FROM unnest($10::TEXT[]) AS wanted (label) \
           WHERE NOT EXISTS ( \
               SELECT 1 FROM entry_tags et JOIN tags t ON t.id = et.tag_id \
-              WHERE et.entry_id = e.id AND t.label = wanted.label))";
+              WHERE et.entry_id = e.id AND t.label = wanted.label)))";
 
 fn filter_params<'a>(user_id: &'a i64, filter: &'a EntryFilter) -> Vec<&'a (dyn ToSql + Sync)> {
     vec![
@@ -264,7 +264,9 @@ impl EntryStore {
     }
 
     /// One page of the user's entries that pass the filter: one query, tags
-    /// and annotations included.
+    /// and annotations included. The page's ids are picked first, so that
+    /// tags, annotations and content are built for its rows only, not for
+    /// every row an OFFSET skips.
     pub async fn page(
         &self,
         user_id: i64,
@@ -274,10 +276,12 @@ impl EntryStore {
         limit: i64,
         offset: i64,
     ) -> Result<Vec<StoredEntry>, StoreError> {
+        let order = order_by(sort);
         let sql = format!(
-            "{} {LIST_WHERE} ORDER BY {} LIMIT $12 OFFSET $13",
+            "WITH page AS ( \
+                 SELECT e.id FROM entries e {LIST_WHERE} ORDER BY {order} LIMIT $12 OFFSET $13) \
+             {} WHERE e.id IN (SELECT id FROM page) ORDER BY {order}",
             select_entries(11),
-            order_by(sort)
         );
         let mut params = filter_params(&user_id, filter);
         params.extend_from_slice(&[&with_content, &limit, &offset]);
