@@ -25,7 +25,6 @@ use super::params::{Bag, Query};
 use crate::AppState;
 use crate::auth::Authenticated;
 use crate::fetch::{FetchError, FetchedArticle};
-use crate::store::StoreError;
 use crate::store::entry::hash_url;
 use crate::store::entry_batch;
 use crate::store::tag::{self, normalize_labels};
@@ -98,7 +97,7 @@ pub async fn create_entries(
         .map(|url| hash_url(url))
         .collect();
     let saved = {
-        let conn = state.pool.get().await.map_err(StoreError::from)?;
+        let conn = state.pool.get().await?;
         entry_batch::find_ids_by_url_hashes(&conn, user.id, &hashes).await?
     };
     let mut unsaved: Vec<String> = urls
@@ -112,8 +111,8 @@ pub async fn create_entries(
 
     let now = Utc::now();
     let changes = EntryChanges::default();
-    let mut conn = state.pool.get().await.map_err(StoreError::from)?;
-    let tx = conn.transaction().await.map_err(StoreError::from)?;
+    let mut conn = state.pool.get().await?;
+    let tx = conn.transaction().await?;
     entry_batch::lock_urls(&tx, user.id, &hashes).await?;
     let mut answers = Vec::with_capacity(urls.len());
     for url in urls {
@@ -124,7 +123,7 @@ pub async fn create_entries(
         };
         answers.push(BatchItemResponse { url, entry });
     }
-    tx.commit().await.map_err(StoreError::from)?;
+    tx.commit().await?;
     Ok(Json(answers))
 }
 
@@ -143,8 +142,8 @@ pub async fn delete_entries(
     }
     let hashes: Vec<String> = urls.iter().map(|url| hash_url(url)).collect();
 
-    let mut conn = state.pool.get().await.map_err(StoreError::from)?;
-    let tx = conn.transaction().await.map_err(StoreError::from)?;
+    let mut conn = state.pool.get().await?;
+    let tx = conn.transaction().await?;
     let found = entry_batch::find_ids_by_url_hashes(&tx, user.id, &hashes).await?;
     let mut claimed = HashSet::new();
     let targets: Vec<Option<i64>> = hashes
@@ -156,7 +155,7 @@ pub async fn delete_entries(
         .await?
         .into_iter()
         .collect();
-    tx.commit().await.map_err(StoreError::from)?;
+    tx.commit().await?;
 
     Ok(Json(
         urls.into_iter()
@@ -183,8 +182,8 @@ pub async fn add_tags_to_entries(
     }
     let hashes: Vec<String> = items.iter().map(|item| hash_url(&item.url)).collect();
 
-    let mut conn = state.pool.get().await.map_err(StoreError::from)?;
-    let tx = conn.transaction().await.map_err(StoreError::from)?;
+    let mut conn = state.pool.get().await?;
+    let tx = conn.transaction().await?;
     let found = entry_batch::find_ids_by_url_hashes(&tx, user.id, &hashes).await?;
     // Locked so that no entry is deleted between here and its new links.
     let ids: Vec<i64> = found.values().copied().collect();
@@ -218,7 +217,7 @@ pub async fn add_tags_to_entries(
         .collect();
     let changed = tag::attach_pairs(&tx, &pairs).await?;
     entry_batch::touch_entries(&tx, user.id, &changed, Utc::now()).await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    tx.commit().await?;
 
     Ok(Json(answer_with_ids(items, targets)))
 }
@@ -237,8 +236,8 @@ pub async fn remove_tags_from_entries(
     }
     let hashes: Vec<String> = items.iter().map(|item| hash_url(&item.url)).collect();
 
-    let mut conn = state.pool.get().await.map_err(StoreError::from)?;
-    let tx = conn.transaction().await.map_err(StoreError::from)?;
+    let mut conn = state.pool.get().await?;
+    let tx = conn.transaction().await?;
     let found = entry_batch::find_ids_by_url_hashes(&tx, user.id, &hashes).await?;
     let targets: Vec<Option<i64>> = hashes.iter().map(|hash| found.get(hash).copied()).collect();
     let pairs: Vec<(i64, String)> = items
@@ -249,7 +248,7 @@ pub async fn remove_tags_from_entries(
         .collect();
     let changed = tag::detach_labels(&tx, user.id, &pairs).await?;
     entry_batch::touch_entries(&tx, user.id, &changed, Utc::now()).await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    tx.commit().await?;
 
     Ok(Json(answer_with_ids(items, targets)))
 }

@@ -30,7 +30,6 @@ use super::params::{Body, Query};
 use crate::AppState;
 use crate::auth::{Authenticated, CurrentUser};
 use crate::fetch::{FetchError, FetchedArticle};
-use crate::store::StoreError;
 use crate::store::entry::{self, EntryRecord, EntryStore, hash_url};
 use crate::store::tag;
 
@@ -148,11 +147,11 @@ pub async fn create_entry(
     };
 
     let now = Utc::now();
-    let mut conn = state.pool.get().await.map_err(StoreError::from)?;
-    let tx = conn.transaction().await.map_err(StoreError::from)?;
+    let mut conn = state.pool.get().await?;
+    let tx = conn.transaction().await?;
     let id = save_url(&tx, user.id, &url, &changes, fetched.as_ref(), now).await?;
     let response = entry_response(&tx, &user, id).await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    tx.commit().await?;
     Ok(response)
 }
 
@@ -216,8 +215,8 @@ pub async fn update_entry(
     let changes = EntryChanges::from_body(&body);
     let now = Utc::now();
 
-    let mut conn = state.pool.get().await.map_err(StoreError::from)?;
-    let tx = conn.transaction().await.map_err(StoreError::from)?;
+    let mut conn = state.pool.get().await?;
+    let tx = conn.transaction().await?;
     let before = entry::lock_record(&tx, user.id, id)
         .await?
         .ok_or(ApiError::NotFound)?;
@@ -246,7 +245,7 @@ pub async fn update_entry(
         entry::update_entry(&tx, user.id, id, &record, now).await?;
     }
     let response = entry_response(&tx, &user, id).await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    tx.commit().await?;
     Ok(response)
 }
 
@@ -269,8 +268,8 @@ pub async fn reload_entry(
     };
 
     let now = Utc::now();
-    let mut conn = state.pool.get().await.map_err(StoreError::from)?;
-    let tx = conn.transaction().await.map_err(StoreError::from)?;
+    let mut conn = state.pool.get().await?;
+    let tx = conn.transaction().await?;
     let before = entry::lock_record(&tx, user.id, id)
         .await?
         .ok_or(ApiError::NotFound)?;
@@ -281,7 +280,7 @@ pub async fn reload_entry(
         entry::update_entry(&tx, user.id, id, &record, now).await?;
     }
     let response = entry_response(&tx, &user, id).await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    tx.commit().await?;
     Ok(response.into_response())
 }
 
@@ -294,8 +293,8 @@ pub async fn delete_entry(
     EntryId(id): EntryId,
     Query(query): Query,
 ) -> Result<Response, ApiError> {
-    let mut conn = state.pool.get().await.map_err(StoreError::from)?;
-    let tx = conn.transaction().await.map_err(StoreError::from)?;
+    let mut conn = state.pool.get().await?;
+    let tx = conn.transaction().await?;
     // Not found comes before a bad `expect`, as upstream resolves the entry
     // first; either way nothing is deleted.
     entry::lock_record(&tx, user.id, id)
@@ -312,7 +311,7 @@ pub async fn delete_entry(
         }
     };
     entry::delete_entry(&tx, user.id, id).await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    tx.commit().await?;
     Ok(response)
 }
 

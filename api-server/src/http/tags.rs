@@ -23,7 +23,6 @@ use super::error::ApiError;
 use super::params::{Body, Query};
 use crate::AppState;
 use crate::auth::Authenticated;
-use crate::store::StoreError;
 use crate::store::entry;
 use crate::store::entry_batch;
 use crate::store::tag::{self, Tag, normalize_labels};
@@ -91,7 +90,7 @@ pub async fn list_entry_tags(
     Authenticated(user): Authenticated,
     EntryId(id): EntryId,
 ) -> Result<Json<Vec<TagResponse>>, ApiError> {
-    let conn = state.pool.get().await.map_err(StoreError::from)?;
+    let conn = state.pool.get().await?;
     let tags = tag::entry_tags(&conn, user.id, id)
         .await?
         .ok_or(ApiError::NotFound)?;
@@ -109,8 +108,8 @@ pub async fn add_entry_tags(
 ) -> Result<Json<EntryResponse>, ApiError> {
     let labels = body.list("tags").map(normalize_labels).unwrap_or_default();
 
-    let mut conn = state.pool.get().await.map_err(StoreError::from)?;
-    let tx = conn.transaction().await.map_err(StoreError::from)?;
+    let mut conn = state.pool.get().await?;
+    let tx = conn.transaction().await?;
     entry::lock_record(&tx, user.id, id)
         .await?
         .ok_or(ApiError::NotFound)?;
@@ -119,7 +118,7 @@ pub async fn add_entry_tags(
         entry_batch::touch_entries(&tx, user.id, &[id], Utc::now()).await?;
     }
     let response = entry_response(&tx, &user, id).await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    tx.commit().await?;
     Ok(response)
 }
 
@@ -132,8 +131,8 @@ pub async fn remove_entry_tag(
     Authenticated(user): Authenticated,
     ids: EntryTagIds,
 ) -> Result<Json<EntryResponse>, ApiError> {
-    let mut conn = state.pool.get().await.map_err(StoreError::from)?;
-    let tx = conn.transaction().await.map_err(StoreError::from)?;
+    let mut conn = state.pool.get().await?;
+    let tx = conn.transaction().await?;
     entry::lock_record(&tx, user.id, ids.entry)
         .await?
         .ok_or(ApiError::NotFound)?;
@@ -144,7 +143,7 @@ pub async fn remove_entry_tag(
         entry_batch::touch_entries(&tx, user.id, &[ids.entry], Utc::now()).await?;
     }
     let response = entry_response(&tx, &user, ids.entry).await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    tx.commit().await?;
     Ok(response)
 }
 
@@ -154,7 +153,7 @@ pub async fn list_tags(
     State(state): State<AppState>,
     Authenticated(user): Authenticated,
 ) -> Result<Json<Vec<TagCountResponse>>, ApiError> {
-    let conn = state.pool.get().await.map_err(StoreError::from)?;
+    let conn = state.pool.get().await?;
     let tags = tag::tags_in_use(&conn, user.id).await?;
     Ok(Json(
         tags.into_iter()
@@ -233,8 +232,8 @@ async fn delete_tags_in_use(
     ids: &[i64],
     labels: &[String],
 ) -> Result<Vec<DeletedTagResponse>, ApiError> {
-    let mut conn = state.pool.get().await.map_err(StoreError::from)?;
-    let tx = conn.transaction().await.map_err(StoreError::from)?;
+    let mut conn = state.pool.get().await?;
+    let tx = conn.transaction().await?;
     let tags = tag::lock_tags_in_use(&tx, user_id, ids, labels).await?;
     if tags.is_empty() {
         return Ok(Vec::new());
@@ -244,7 +243,7 @@ async fn delete_tags_in_use(
     let entries = tag::detach_from_all_entries(&tx, user_id, &tag_ids).await?;
     entry_batch::touch_entries(&tx, user_id, &entries, Utc::now()).await?;
     let removed = tag::delete_orphans(&tx, user_id, &tag_ids).await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    tx.commit().await?;
 
     Ok(tags
         .into_iter()
