@@ -32,6 +32,8 @@ cd "$ROOT"
 # Plain shellcheck does not follow sourced files (SC1091); `shellcheck -x` does.
 # shellcheck source-path=SCRIPTDIR source=lib/postgres.sh disable=SC1091
 source "$ROOT/deploy/lib/postgres.sh"
+# shellcheck source=lib/common.sh disable=SC1091
+source "$ROOT/deploy/lib/common.sh"
 
 DURATION=${BENCH_SECONDS:-5}
 CONNECTIONS=${BENCH_CONNECTIONS:-8}
@@ -45,15 +47,6 @@ WORK=""
 PG_AREA=""
 AUTH_PID=""
 API_PID=""
-
-die() {
-    printf 'error: %s\n' "$*" >&2
-    exit 1
-}
-
-say() {
-    printf '==> %s\n' "$*" >&2
-}
 
 stop_process() {
     local pid=$1
@@ -84,20 +77,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-random_secret() {
-    od -An -tx1 -N16 /dev/urandom | tr -d ' \n'
-}
-
-# Print one field of the JSON object on stdin.
-json_field() {
-    python3 -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"
-}
-
-# A urlencoded form body from NAME VALUE pairs.
-form() {
-    python3 -c 'import sys, urllib.parse as u; a = sys.argv[1:]; print(u.urlencode(list(zip(a[::2], a[1::2]))))' "$@"
-}
 
 sql() {
     psql -X -q -At -v ON_ERROR_STOP=1 "$@"

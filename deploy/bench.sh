@@ -23,6 +23,8 @@ cd "$ROOT"
 # Plain shellcheck does not follow sourced files (SC1091); `shellcheck -x` does.
 # shellcheck source-path=SCRIPTDIR source=lib/postgres.sh disable=SC1091
 source "$ROOT/deploy/lib/postgres.sh"
+# shellcheck source=lib/common.sh disable=SC1091
+source "$ROOT/deploy/lib/common.sh"
 
 DURATION=${BENCH_SECONDS:-10}
 CONNECTIONS=${BENCH_CONNECTIONS:-32}
@@ -37,15 +39,6 @@ LUA=$ROOT/deploy/bench
 WORK=""
 PG_AREA=""
 SERVER_PID=""
-
-die() {
-    printf 'error: %s\n' "$*" >&2
-    exit 1
-}
-
-say() {
-    printf '==> %s\n' "$*" >&2
-}
 
 # Runs on every exit: server, then database, then temporary files.
 # shellcheck disable=SC2317 # only called through the trap
@@ -73,20 +66,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-random_secret() {
-    od -An -tx1 -N16 /dev/urandom | tr -d ' \n'
-}
-
-# Print one field of the JSON object on stdin.
-json_field() {
-    python3 -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"
-}
-
-# A urlencoded form body from NAME VALUE pairs.
-form() {
-    python3 -c 'import sys, urllib.parse as u; a = sys.argv[1:]; print(u.urlencode(list(zip(a[::2], a[1::2]))))' "$@"
-}
 
 check_settings() {
     local name

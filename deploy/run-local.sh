@@ -22,6 +22,8 @@ cd "$ROOT"
 # Plain shellcheck does not follow sourced files (SC1091); `shellcheck -x` does.
 # shellcheck source-path=SCRIPTDIR source=lib/postgres.sh disable=SC1091
 source "$ROOT/deploy/lib/postgres.sh"
+# shellcheck source=lib/common.sh disable=SC1091
+source "$ROOT/deploy/lib/common.sh"
 
 AUTH_ADDR=127.0.0.1:8081
 AUTH_URL=http://$AUTH_ADDR
@@ -35,15 +37,6 @@ PG_AREA=""         # set when we use our own PostgreSQL cluster
 PG_STARTED=0       # 1 once this run started it (so only then we stop it)
 SERVICE_PIDS=()    # background services, in start order
 SERVICE_NAMES=()
-
-die() {
-    printf 'error: %s\n' "$*" >&2
-    exit 1
-}
-
-say() {
-    printf '==> %s\n' "$*" >&2
-}
 
 # Stop services newest first (so nothing loses its upstream mid-request),
 # then the database. Runs on every exit, including Ctrl-C.
@@ -76,10 +69,6 @@ trap cleanup EXIT
 # Turn signals into a normal exit so the EXIT trap does the cleanup.
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-random_secret() {
-    od -An -tx1 -N16 /dev/urandom | tr -d ' \n'
-}
 
 # Where the demo credentials are remembered; tied to the database they were
 # created in.
@@ -127,11 +116,6 @@ migrate() {
     say "migrating the databases"
     "$BIN/auth-server" migrate
     DATABASE_URL=$API_DATABASE_URL "$BIN/api-server" migrate
-}
-
-# Print one field of the JSON object on stdin.
-json_field() {
-    python3 -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"
 }
 
 # Create the demo user and clients once; later runs reuse the file.

@@ -27,6 +27,8 @@ cd "$ROOT"
 # Plain shellcheck does not follow sourced files (SC1091); `shellcheck -x` does.
 # shellcheck source-path=SCRIPTDIR source=lib/postgres.sh disable=SC1091
 source "$ROOT/deploy/lib/postgres.sh"
+# shellcheck source=lib/common.sh disable=SC1091
+source "$ROOT/deploy/lib/common.sh"
 
 LOAD_SECONDS=${SCALE_OUT_SECONDS:-20}
 WORKERS=${SCALE_OUT_WORKERS:-4}
@@ -43,11 +45,6 @@ declare -A PORT=() # name -> loopback port
 # Each step with the seconds since the start, to show where the time goes.
 say() {
     printf '==> [%3ds] %s\n' "$SECONDS" "$*" >&2
-}
-
-die() {
-    printf 'error: %s\n' "$*" >&2
-    exit 1
 }
 
 # Stop everything newest first, then PostgreSQL, then remove the files.
@@ -85,14 +82,6 @@ find_nginx() {
         pg_apt_install nginx-light
         NGINX=/usr/sbin/nginx
     fi
-}
-
-random_secret() {
-    od -An -tx1 -N16 /dev/urandom | tr -d ' \n'
-}
-
-json_field() {
-    python3 -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"
 }
 
 # Distinct free ports, one per name given.
