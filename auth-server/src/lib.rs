@@ -10,6 +10,7 @@ pub mod http;
 pub mod oauth;
 pub mod password;
 pub mod store;
+pub mod web;
 
 use std::time::Duration;
 

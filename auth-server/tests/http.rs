@@ -1,11 +1,17 @@
 //! auth-server over real HTTP against real Postgres: every grant, every
 //! error of wallabag-api.md §3.4 in its order, rotation and reuse detection,
-//! revocation, introspection, and the admin CLI.
+//! revocation, introspection, the admin CLI; the authorization-code grant
+//! and the web pages in their own modules.
 
 // A failed unwrap is a failed test, with the value in the message.
 #![allow(clippy::unwrap_used)]
 
 mod support;
+
+#[path = "http/authorization_code.rs"]
+mod authorization_code;
+#[path = "http/web.rs"]
+mod web;
 
 use serde_json::{Value, json};
 use support::{PASSWORD, TestClient, TestServer};

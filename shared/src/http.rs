@@ -57,11 +57,14 @@ pub fn instrument(router: Router) -> Router {
 }
 
 /// Serves until Ctrl-C or SIGTERM, then stops accepting and lets in-flight
-/// requests finish.
+/// requests finish. Handlers can read the peer address (`ConnectInfo`).
 pub async fn serve(listener: TcpListener, router: Router) -> std::io::Result<()> {
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
 }
 
 /// Resolves on Ctrl-C or, on Unix, SIGTERM (what container runtimes send).

@@ -194,11 +194,9 @@ async fn start_auth_server(access_token_ttl: u32) -> (String, Pool, Arc<AtomicUs
         listen_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
         public_url: Url::parse("http://auth.test").unwrap(),
         access_token_ttl,
-        refresh_token_ttl: 1_209_600,
-        log_format: LogFormat::Text,
         database_pool_size: 4,
         password_hash_concurrency: 1,
-        purge_interval: 300,
+        ..AuthConfig::with_database(Secret::new(String::new()))
     };
     let pool = auth_server::connect(&config).unwrap();
     auth_server::store::migrate(&pool).await.unwrap();
@@ -218,7 +216,8 @@ async fn start_auth_server(access_token_ttl: u32) -> (String, Pool, Arc<AtomicUs
         }));
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let service = router.into_make_service_with_connect_info::<SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, service).await.unwrap() });
     (format!("http://{addr}"), pool, count)
 }
 

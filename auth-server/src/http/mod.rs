@@ -1,5 +1,6 @@
 //! auth-server's HTTP surface: one file per endpoint, this file wires them.
 
+mod authorize;
 mod error;
 mod health;
 mod introspect;
@@ -20,9 +21,9 @@ use shared::metrics::PrometheusHandle;
 use tower_http::cors::{Any, CorsLayer};
 
 use crate::config::Config;
-use crate::oauth::{PgIssuer, PgRegistrar};
+use crate::oauth::{PgAuthorizer, PgIssuer, PgRegistrar};
 use crate::password::PasswordHasher;
-use crate::store::{ClientStore, TokenStore, UserStore};
+use crate::store::{ClientStore, CodeStore, SessionStore, StoreError, TokenStore, UserStore};
 
 pub use error::OAuthError;
 pub use token::TokenResponse;
@@ -35,8 +36,20 @@ pub struct AppState {
     pub pool: Pool,
     pub users: UserStore,
     pub tokens: TokenStore,
+    pub clients: ClientStore,
+    pub codes: CodeStore,
+    pub sessions: SessionStore,
     pub registrar: PgRegistrar,
     pub hasher: PasswordHasher,
+}
+
+/// What a username and password amount to.
+pub enum Credentials {
+    Valid(i64),
+    Invalid,
+    /// Right password, disabled account: said only to someone who knows
+    /// the password.
+    Disabled,
 }
 
 impl AppState {
@@ -46,6 +59,9 @@ impl AppState {
             hasher: PasswordHasher::new(config.password_hash_concurrency),
             users: UserStore::new(pool.clone()),
             tokens: TokenStore::new(pool.clone()),
+            clients: ClientStore::new(pool.clone()),
+            codes: CodeStore::new(pool.clone()),
+            sessions: SessionStore::new(pool.clone()),
             registrar: PgRegistrar::new(ClientStore::new(pool.clone())),
             config: Arc::new(config),
             pool,
@@ -60,6 +76,36 @@ impl AppState {
             self.config.refresh_token_ttl,
             self.config.public_url.clone(),
         )
+    }
+
+    /// A fresh authorizer (authorization codes) for one request.
+    fn authorizer(&self) -> PgAuthorizer {
+        PgAuthorizer::new(
+            self.codes.clone(),
+            self.tokens.clone(),
+            self.config.authorization_code_ttl,
+        )
+    }
+
+    /// Checks a log-in (username or e-mail) and password, for the password
+    /// grant and the sign-in page alike. An unknown user is verified
+    /// against a dummy hash, so timing does not reveal which accounts exist.
+    pub async fn check_credentials(
+        &self,
+        login: &str,
+        password: &str,
+    ) -> Result<Credentials, StoreError> {
+        let account = self.users.find_for_login(login).await?;
+        let (user_id, stored_hash, disabled) = match account {
+            Some(a) => (Some(a.id), Some(a.password_hash), a.disabled),
+            None => (None, None, false),
+        };
+        let verified = self.hasher.verify(password.to_owned(), stored_hash).await;
+        Ok(match user_id {
+            Some(_) if verified && disabled => Credentials::Disabled,
+            Some(id) if verified => Credentials::Valid(id),
+            _ => Credentials::Invalid,
+        })
     }
 
     fn token_response(&self, access_token: String, refresh_token: Option<String>) -> TokenResponse {
@@ -98,6 +144,10 @@ pub fn router(state: AppState) -> Router {
             get(token::issue_token).post(token::issue_token),
         )
         .route("/oauth/v2/introspect", post(introspect::introspect_token))
+        .route(
+            "/oauth/v2/auth",
+            get(authorize::show_consent).post(authorize::answer_consent),
+        )
         .route("/oauth/v2/revoke", post(revoke::revoke_token))
         .layer(oauth_cors());
 
@@ -111,6 +161,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::show_health))
         .route("/readyz", get(health::show_readiness))
         .route("/metrics", get(health::show_metrics))
+        .merge(crate::web::router())
         .with_state(state);
     shared::http::instrument(app)
 }

@@ -11,17 +11,24 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use oxide_auth::code_grant::accesstoken::{
+    Authorization as CodeAuthorization, Error as AccessTokenError, Request as CodeRequest,
+};
 use oxide_auth::code_grant::error::AccessTokenErrorType;
 use oxide_auth::code_grant::refresh::{Error as RefreshError, Request as RefreshRequest};
+use oxide_auth_async::code_grant::access_token::{
+    Endpoint as AccessTokenEndpoint, Extension as AccessTokenExtension, access_token,
+};
 use oxide_auth_async::code_grant::refresh::{Endpoint as RefreshEndpoint, refresh};
-use oxide_auth_async::primitives::{Issuer, Registrar};
+use oxide_auth_async::primitives::{Authorizer, Issuer, Registrar};
 use serde::{Deserialize, Serialize};
 
-use super::AppState;
 use super::error::{OAuthError, no_store};
 use super::params::{ClientCredentials, OAuthParams};
-use crate::oauth::rules::is_recognised_grant_type;
-use crate::oauth::{PgIssuer, PgRegistrar, RefreshOutcome};
+use super::{AppState, Credentials};
+use crate::oauth::code::PkceVerifier;
+use crate::oauth::rules::{PUBLIC_CLIENT_GRANTS, is_recognised_grant_type};
+use crate::oauth::{CodeOutcome, PgAuthorizer, PgIssuer, PgRegistrar, RefreshOutcome};
 use crate::store::Client;
 
 /// The success body, keys in wallabag's order (§3.3).
@@ -37,8 +44,8 @@ pub struct TokenResponse {
 }
 
 /// `GET|POST /oauth/v2/token` — RFC 6749 §3.2 as wallabag answers it
-/// (wallabag-api.md §3): grants `password`, `refresh_token` and
-/// `client_credentials`.
+/// (wallabag-api.md §3): grants `password`, `refresh_token`,
+/// `client_credentials` and `authorization_code`.
 pub async fn issue_token(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -53,7 +60,11 @@ pub async fn issue_token(
         ))?;
 
     let client = authenticate_client(&state, &headers, &params).await?;
-    if !client.allows_grant(grant_type) {
+    // A public client proves nothing about itself, so whatever its row
+    // says it may only redeem codes and refresh (`PUBLIC_CLIENT_GRANTS`).
+    if !client.allows_grant(grant_type)
+        || (client.is_public() && !PUBLIC_CLIENT_GRANTS.contains(&grant_type))
+    {
         return Err(OAuthError::bad_request(
             "unauthorized_client",
             "The grant type is unauthorized for this client_id",
@@ -64,6 +75,7 @@ pub async fn issue_token(
         "password" => password_grant(&state, &client, &params).await?,
         "refresh_token" => refresh_grant(&state, &client, &headers, &params).await?,
         "client_credentials" => client_credentials_grant(&state, &client, &params).await?,
+        "authorization_code" => code_grant(&state, &client, &headers, &params).await?,
         // A grant a client may be registered with but that this endpoint
         // does not serve (wallabag's `token`): row 9 of §3.4.
         _ => {
@@ -125,30 +137,21 @@ async fn password_grant(
         ));
     };
 
-    let account = state.users.find_for_login(username).await?;
-    let (user_id, stored_hash, disabled) = match account {
-        Some(a) => (Some(a.id), Some(a.password_hash), a.disabled),
-        None => (None, None, false),
-    };
-    // Verified even for an unknown user (against a dummy hash), so timing
-    // does not reveal which accounts exist.
-    let verified = state.hasher.verify(password.to_owned(), stored_hash).await;
-    let user_id = match user_id {
-        Some(id) if verified => id,
-        _ => {
+    let user_id = match state.check_credentials(username, password).await? {
+        Credentials::Valid(id) => id,
+        Credentials::Invalid => {
             return Err(OAuthError::bad_request(
                 "invalid_grant",
                 "Invalid username and password combination",
             ));
         }
+        Credentials::Disabled => {
+            return Err(OAuthError::bad_request(
+                "invalid_grant",
+                "User account is disabled.",
+            ));
+        }
     };
-    // Said only to someone who knows the password.
-    if disabled {
-        return Err(OAuthError::bad_request(
-            "invalid_grant",
-            "User account is disabled.",
-        ));
-    }
     refuse_scope(params)?;
 
     let mut issuer = state.issuer();
@@ -176,6 +179,134 @@ async fn client_credentials_grant(
         .await
         .map_err(|()| OAuthError::internal("cannot issue tokens"))?;
     Ok(state.token_response(issued.token, None))
+}
+
+/// The authorization code grant (RFC 6749 §4.1.3), run by oxide-auth's
+/// access-token flow: the code is claimed (single use; a replay revokes
+/// what the first use issued), must belong to this client and redirect
+/// URI, be unexpired, and pass PKCE (RFC 7636 §4.6).
+async fn code_grant(
+    state: &AppState,
+    client: &Client,
+    headers: &HeaderMap,
+    params: &OAuthParams,
+) -> Result<TokenResponse, OAuthError> {
+    let code = params.get("code").ok_or(OAuthError::bad_request(
+        "invalid_request",
+        "Missing parameter. \"code\" is required",
+    ))?;
+    let redirect_uri = params.get("redirect_uri").ok_or(OAuthError::bad_request(
+        "invalid_request",
+        "The redirect URI parameter is required.",
+    ))?;
+    let secret = ClientCredentials::from_request(headers, params).and_then(|c| c.secret);
+    let request = NormalisedCodeExchange {
+        code,
+        redirect_uri,
+        client_id: &client.client_id,
+        secret: secret.as_deref(),
+        code_verifier: params.get("code_verifier"),
+    };
+    let mut endpoint = CodeExchangeFlow {
+        registrar: &state.registrar,
+        authorizer: state.authorizer(),
+        issuer: state.issuer(),
+        pkce: PkceVerifier { failed: false },
+    };
+
+    match access_token(&mut endpoint, &request).await {
+        Ok(bearer) => {
+            let issued: IssuedPair = serde_json::from_str(&bearer.to_json())
+                .map_err(|e| OAuthError::internal(format!("unreadable issued token: {e}")))?;
+            Ok(state.token_response(issued.access_token, issued.refresh_token))
+        }
+        Err(AccessTokenError::Primitive(_)) => {
+            Err(OAuthError::internal("code exchange failed in a primitive"))
+        }
+        Err(_) if endpoint.pkce.failed => Err(OAuthError::bad_request(
+            "invalid_grant",
+            "The code verifier is missing or does not match the code challenge",
+        )),
+        Err(_) if endpoint.authorizer.outcome == CodeOutcome::Expired => Err(
+            OAuthError::bad_request("invalid_grant", "The authorization code has expired"),
+        ),
+        Err(_) => Err(OAuthError::bad_request(
+            "invalid_grant",
+            "Code doesn't exist or is invalid for the client",
+        )),
+    }
+}
+
+/// oxide-auth's access-token flow over this request's primitives.
+struct CodeExchangeFlow<'a> {
+    registrar: &'a PgRegistrar,
+    authorizer: PgAuthorizer,
+    issuer: PgIssuer,
+    pkce: PkceVerifier,
+}
+
+impl AccessTokenEndpoint for CodeExchangeFlow<'_> {
+    fn registrar(&self) -> &(dyn Registrar + Sync) {
+        self.registrar
+    }
+
+    fn authorizer(&mut self) -> &mut (dyn Authorizer + Send) {
+        &mut self.authorizer
+    }
+
+    fn issuer(&mut self) -> &mut (dyn Issuer + Send) {
+        &mut self.issuer
+    }
+
+    fn extension(&mut self) -> &mut (dyn AccessTokenExtension + Send) {
+        &mut self.pkce
+    }
+}
+
+/// The code exchange as oxide-auth reads it: the client already
+/// authenticated above, handed over as one credential pair.
+struct NormalisedCodeExchange<'a> {
+    code: &'a str,
+    redirect_uri: &'a str,
+    client_id: &'a str,
+    secret: Option<&'a str>,
+    code_verifier: Option<&'a str>,
+}
+
+impl CodeRequest for NormalisedCodeExchange<'_> {
+    fn valid(&self) -> bool {
+        true
+    }
+
+    fn code(&self) -> Option<Cow<'_, str>> {
+        Some(Cow::Borrowed(self.code))
+    }
+
+    fn authorization(&self) -> CodeAuthorization<'_> {
+        CodeAuthorization::UsernamePassword(
+            Cow::Borrowed(self.client_id),
+            Cow::Borrowed(self.secret.unwrap_or_default().as_bytes()),
+        )
+    }
+
+    fn client_id(&self) -> Option<Cow<'_, str>> {
+        None
+    }
+
+    fn redirect_uri(&self) -> Option<Cow<'_, str>> {
+        Some(Cow::Borrowed(self.redirect_uri))
+    }
+
+    fn grant_type(&self) -> Option<Cow<'_, str>> {
+        Some(Cow::Borrowed("authorization_code"))
+    }
+
+    fn extension(&self, key: &str) -> Option<Cow<'_, str>> {
+        match key {
+            "code_verifier" => self.code_verifier.map(Cow::Borrowed),
+            _ => None,
+        }
+    }
 }
 
 /// The refresh grant (RFC 6749 §6), run by oxide-auth's refresh flow over

@@ -12,6 +12,7 @@ use oxide_auth::primitives::issuer::{IssuedToken, RefreshedToken, TokenType};
 use oxide_auth_async::primitives::Issuer;
 use url::Url;
 
+use super::code::TokenFamily;
 use super::opaque;
 use super::rules::{RefreshCheck, check_refresh};
 use crate::store::TokenStore;
@@ -110,6 +111,7 @@ impl Issuer for PgIssuer {
                 refresh: refresh_hash
                     .as_deref()
                     .map(|hash| (hash, self.expiry(self.refresh_ttl))),
+                family_id: TokenFamily::of(&grant),
             })
             .await;
         if let Err(err) = stored {

@@ -9,6 +9,7 @@ use oxide_auth::primitives::registrar::{
 use oxide_auth::primitives::scope::Scope;
 use oxide_auth_async::primitives::Registrar;
 
+use super::rules::redirect_matches;
 use crate::store::{Client, ClientStore, StoreError};
 
 #[derive(Clone)]
@@ -36,8 +37,10 @@ impl PgRegistrar {
 
 #[async_trait]
 impl Registrar for PgRegistrar {
-    /// Binds a redirect URI by exact string match against the registered
-    /// ones; never a prefix or pattern, so a code cannot be sent elsewhere.
+    /// Binds a redirect URI by exact match against the registered ones,
+    /// loopback ports aside (`rules::redirect_matches`). The requested URI
+    /// is what gets bound, so the code goes back to the port the app
+    /// listens on.
     async fn bound_redirect<'a>(
         &self,
         bound: ClientUrl<'a>,
@@ -53,9 +56,12 @@ impl Registrar for PgRegistrar {
             Some(requested) => client
                 .redirect_uris
                 .iter()
-                .find(|uri| uri.as_str() == requested.as_str()),
+                .any(|uri| redirect_matches(uri, requested.as_str()))
+                .then(|| requested.as_str()),
             // Without a requested URI, only an unambiguous registration binds.
-            None if client.redirect_uris.len() == 1 => client.redirect_uris.first(),
+            None if client.redirect_uris.len() == 1 => {
+                client.redirect_uris.first().map(String::as_str)
+            }
             None => None,
         };
         let uri: ExactUrl = chosen

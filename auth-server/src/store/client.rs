@@ -39,6 +39,19 @@ impl Client {
     pub fn allows_grant(&self, grant: &str) -> bool {
         self.grants.iter().any(|g| g == grant)
     }
+
+    /// A client without a secret, such as a mobile or browser app.
+    pub fn is_public(&self) -> bool {
+        self.secret_hash.is_none()
+    }
+
+    /// The row number at the front of the public id ("<number>_<random>"),
+    /// which the developer page shows as "#<number>".
+    pub fn number(&self) -> &str {
+        self.client_id
+            .split_once('_')
+            .map_or(self.client_id.as_str(), |(number, _)| number)
+    }
 }
 
 pub struct NewClient<'a> {
@@ -66,7 +79,41 @@ impl ClientStore {
     /// stored only as a digest: this is the one time anyone sees it.
     pub async fn create(&self, client: &NewClient<'_>) -> Result<(Client, String), StoreError> {
         let conn = self.pool.get().await?;
-        insert_client(&conn, client, None).await
+        let (client, secret) = insert_client(&conn, client, None, true).await?;
+        Ok((client, secret.unwrap_or_default()))
+    }
+
+    /// Registers a client owned by a user, from the developer page: public
+    /// (no secret) or confidential, in which case the secret is returned
+    /// this one time.
+    pub async fn create_owned(
+        &self,
+        client: &NewClient<'_>,
+        owner_id: i64,
+        public: bool,
+    ) -> Result<(Client, Option<String>), StoreError> {
+        let conn = self.pool.get().await?;
+        insert_client(&conn, client, Some(owner_id), !public).await
+    }
+
+    /// A user's own clients, oldest first.
+    pub async fn list_owned(&self, owner_id: i64) -> Result<Vec<Client>, StoreError> {
+        let sql = format!("SELECT {CLIENT_COLUMNS} FROM clients WHERE owner_id = $1 ORDER BY id");
+        let conn = self.pool.get().await?;
+        let stmt = conn.prepare_cached(&sql).await?;
+        let rows = conn.query(&stmt, &[&owner_id]).await?;
+        Ok(rows.iter().map(client_from_row).collect())
+    }
+
+    /// Deletes a client by its row number, only if `owner_id` owns it; its
+    /// tokens and codes go with it. False when there is no such client of
+    /// that user.
+    pub async fn delete_owned(&self, owner_id: i64, number: i64) -> Result<bool, StoreError> {
+        let conn = self.pool.get().await?;
+        let stmt = conn
+            .prepare_cached("DELETE FROM clients WHERE id = $1 AND owner_id = $2")
+            .await?;
+        Ok(conn.execute(&stmt, &[&number, &owner_id]).await? == 1)
     }
 
     pub async fn find(&self, client_id: &str) -> Result<Option<Client>, StoreError> {
@@ -97,12 +144,14 @@ impl ClientStore {
 }
 
 /// Inserts a client, on a connection or inside a caller's transaction;
-/// `owner_id` is the user it belongs to, if any.
+/// `owner_id` is the user it belongs to, if any. A confidential client gets
+/// a secret, returned here and stored only as a digest.
 pub(super) async fn insert_client(
     conn: &impl GenericClient,
     client: &NewClient<'_>,
     owner_id: Option<i64>,
-) -> Result<(Client, String), StoreError> {
+    confidential: bool,
+) -> Result<(Client, Option<String>), StoreError> {
     // wallabag's public ids read "<row id>_<random>"; clients treat them as
     // opaque, but people recognise the shape.
     let random: String = rand::thread_rng()
@@ -110,7 +159,7 @@ pub(super) async fn insert_client(
         .take(40)
         .map(|c| char::from(c).to_ascii_lowercase())
         .collect();
-    let secret = opaque::generate();
+    let secret = confidential.then(opaque::generate);
     let sql = format!(
         "WITH next AS (SELECT nextval('clients_id_seq') AS id) \
          INSERT INTO clients (id, client_id, secret_hash, name, grants, redirect_uris, \
@@ -124,7 +173,7 @@ pub(super) async fn insert_client(
             &stmt,
             &[
                 &random,
-                &opaque::digest(&secret),
+                &secret.as_deref().map(opaque::digest),
                 &client.name,
                 &client.grants,
                 &client.redirect_uris,

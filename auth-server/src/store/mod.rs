@@ -2,12 +2,16 @@
 //! beside the function that runs it.
 
 pub mod client;
+pub mod code;
+pub mod session;
 pub mod token;
 pub mod user;
 
 use deadpool_postgres::Pool;
 
 pub use client::{Client, ClientStore, NewClient};
+pub use code::CodeStore;
+pub use session::SessionStore;
 pub use token::TokenStore;
 pub use user::{NewUser, User, UserStore};
 

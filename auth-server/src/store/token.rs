@@ -23,6 +23,10 @@ pub struct NewTokens<'a> {
     pub access_hash: &'a [u8],
     pub access_expires_at: DateTime<Utc>,
     pub refresh: Option<(&'a [u8], DateTime<Utc>)>,
+    /// The family to open, when one was reserved beforehand (an
+    /// authorization code reserves its family so that a replay of the code
+    /// can revoke what it issued); otherwise a new one.
+    pub family_id: Option<i64>,
 }
 
 /// A stored refresh token, whatever its state.
@@ -99,7 +103,8 @@ impl TokenStore {
             Some((refresh_hash, refresh_expires_at)) => {
                 let stmt = conn
                     .prepare_cached(
-                        "WITH family AS (SELECT nextval('token_families') AS id), \
+                        "WITH family AS ( \
+                             SELECT COALESCE($8::bigint, nextval('token_families')) AS id), \
                          refresh AS ( \
                              INSERT INTO refresh_tokens \
                                  (token_hash, family_id, client_id, user_id, scope, expires_at) \
@@ -119,6 +124,7 @@ impl TokenStore {
                         &tokens.scope,
                         &refresh_expires_at,
                         &tokens.access_expires_at,
+                        &tokens.family_id,
                     ],
                 )
                 .await?;
@@ -357,7 +363,11 @@ impl TokenStore {
         for sql in [
             "DELETE FROM access_tokens WHERE expires_at < now()",
             "DELETE FROM refresh_tokens WHERE expires_at < now()",
-            "DELETE FROM authorization_codes WHERE expires_at < now()",
+            // Used codes stay a day past expiry, so a late replay still
+            // finds what it issued and revokes it.
+            "DELETE FROM authorization_codes WHERE expires_at < now() - interval '1 day'",
+            "DELETE FROM web_sessions WHERE expires_at < now()",
+            "DELETE FROM sign_in_failures WHERE window_started_at < now() - interval '1 day'",
         ] {
             let stmt = conn.prepare_cached(sql).await?;
             purged += conn.execute(&stmt, &[]).await?;

@@ -134,9 +134,9 @@ impl UserStore {
             }
         };
         let created = user_from_row(&row);
-        let (client, secret) = insert_client(&tx, client, Some(created.id)).await?;
+        let (client, secret) = insert_client(&tx, client, Some(created.id), true).await?;
         tx.commit().await?;
-        Ok(Ok((created, client, secret)))
+        Ok(Ok((created, client, secret.unwrap_or_default())))
     }
 
     /// Finds the account a log-in names. A value shaped like an e-mail
