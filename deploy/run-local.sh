@@ -128,6 +128,11 @@ ensure_demo_data() {
         # The private cluster's file comes and goes with the cluster; a given
         # DATABASE_URL may point somewhere else than last time.
         if [[ -n $PG_AREA || ${DEMO_DATABASE:-} == "$DATABASE_URL" ]]; then
+            # Files from before the browser flow lack its client.
+            if [[ -z ${DEMO_PUBLIC_CLIENT_ID:-} ]]; then
+                DEMO_PUBLIC_CLIENT_ID=$(create_public_demo_client)
+                printf 'DEMO_PUBLIC_CLIENT_ID=%q\n' "$DEMO_PUBLIC_CLIENT_ID" >>"$file"
+            fi
             return
         fi
         say "$file was made for another database; creating demo data in this one"
@@ -142,6 +147,7 @@ ensure_demo_data() {
         die "could not create user 'demo': left from an earlier run whose $file was lost? Use another database, or delete that user"
     app_json=$(RUST_LOG=warn "$BIN/auth-server" client create --name "Demo app" --grant password --grant refresh_token --json)
     api_json=$(RUST_LOG=warn "$BIN/auth-server" client create --name "api-server" --introspect --register --json)
+    DEMO_PUBLIC_CLIENT_ID=$(create_public_demo_client)
 
     DEMO_USERNAME=demo
     DEMO_PASSWORD=$password
@@ -157,10 +163,19 @@ ensure_demo_data() {
             printf 'DEMO_DATABASE=%q\n' "$DATABASE_URL"
             printf 'DEMO_USERNAME=%q\nDEMO_PASSWORD=%q\n' "$DEMO_USERNAME" "$DEMO_PASSWORD"
             printf 'DEMO_CLIENT_ID=%q\nDEMO_CLIENT_SECRET=%q\n' "$DEMO_CLIENT_ID" "$DEMO_CLIENT_SECRET"
+            printf 'DEMO_PUBLIC_CLIENT_ID=%q\n' "$DEMO_PUBLIC_CLIENT_ID"
             printf 'API_CLIENT_ID=%q\nAPI_CLIENT_SECRET=%q\n' "$API_CLIENT_ID" "$API_CLIENT_SECRET"
         } >"$file.tmp"
         mv "$file.tmp" "$file"
     )
+}
+
+# A public client for the walkthrough's browser flow (authorization code
+# with PKCE); prints its id.
+create_public_demo_client() {
+    RUST_LOG=warn "$BIN/auth-server" client create --name "Demo browser app" --public \
+        --grant authorization_code --grant refresh_token \
+        --redirect-uri http://127.0.0.1/callback --json | json_field client_id
 }
 
 # Start one service in the background, its output on our terminal, and wait
@@ -187,7 +202,8 @@ start_service() {
 
 start_auth_server() {
     start_service auth-server "$AUTH_URL/readyz" \
-        env LISTEN_ADDR="$AUTH_ADDR" PUBLIC_URL="$GATEWAY_URL" "$BIN/auth-server" serve
+        env LISTEN_ADDR="$AUTH_ADDR" PUBLIC_URL="$GATEWAY_URL" TRUST_FORWARDED_FOR=true \
+        "$BIN/auth-server" serve
 }
 
 # api-server checks tokens at auth-server as the demo's resource-server client.
@@ -232,6 +248,8 @@ q() {
 print_walkthrough() {
     local token_url=$GATEWAY_URL/oauth/v2/token introspect_url=$AUTH_URL/oauth/v2/introspect
     local entries_url=$GATEWAY_URL/api/entries.json
+    # Registered without a port: a loopback redirect URI takes any.
+    local callback=http://127.0.0.1:9999/callback
     local app_id app_secret api_id user pass
     app_id=$(q "client_id=$DEMO_CLIENT_ID")
     app_secret=$(q "client_secret=$DEMO_CLIENT_SECRET")
@@ -277,6 +295,22 @@ c. Save an entry (with its content given, nothing is fetched):
 d. What api-server asks auth-server about the token (introspection):
 
    curl -s -u $api_id $introspect_url -d "token=\$TOKEN"
+
+e. In a browser: sign in at $GATEWAY_URL/ as $DEMO_USERNAME, and create
+   your own API clients at $GATEWAY_URL/developer (the secret is shown
+   right after creation only).
+
+f. An app without a secret (authorization code with PKCE). Make a verifier
+   and its challenge, open the link, sign in and press Allow:
+
+   VERIFIER=\$(python3 -c 'import secrets;print(secrets.token_urlsafe(48))')
+   CHALLENGE=\$(printf %s "\$VERIFIER" | openssl dgst -sha256 -binary | base64 | tr '+/' '-_' | tr -d '=')
+   echo "$GATEWAY_URL/oauth/v2/auth?response_type=code&client_id=$DEMO_PUBLIC_CLIENT_ID&redirect_uri=$callback&state=xyz&code_challenge=\$CHALLENGE&code_challenge_method=S256"
+
+   The browser then goes to $callback?code=...&state=xyz&iss=...
+   (nothing listens there: copy the code from the address bar), and:
+
+   curl -s $token_url -d grant_type=authorization_code -d client_id=$DEMO_PUBLIC_CLIENT_ID -d redirect_uri=$callback -d code=CODE -d code_verifier=\$VERIFIER
 
 Press Ctrl-C to stop.
 

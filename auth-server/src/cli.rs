@@ -9,7 +9,7 @@ use serde_json::json;
 use url::Url;
 
 use crate::config::Config;
-use crate::oauth::rules::REGISTRABLE_GRANTS;
+use crate::oauth::rules::{PUBLIC_CLIENT_GRANTS, REGISTRABLE_GRANTS, redirect_uri_problem};
 use crate::password;
 use crate::store::user::looks_like_email;
 use crate::store::{self, ClientStore, NewClient, NewUser, UserStore};
@@ -92,9 +92,14 @@ pub struct CreateClient {
     /// A grant the client may use; repeat for several.
     #[arg(long = "grant", value_parser = clap::builder::PossibleValuesParser::new(REGISTRABLE_GRANTS))]
     pub grants: Vec<String>,
-    /// A redirect URI, matched exactly; repeat for several.
+    /// A redirect URI, matched exactly (a loopback http URI with any
+    /// port); repeat for several.
     #[arg(long = "redirect-uri")]
     pub redirect_uris: Vec<Url>,
+    /// A public client: no secret, for apps that cannot keep one; limited
+    /// to the authorization_code (with PKCE) and refresh_token grants.
+    #[arg(long)]
+    pub public: bool,
     /// Allow this client to call the introspection endpoint (a resource server).
     #[arg(long)]
     pub introspect: bool,
@@ -243,15 +248,38 @@ async fn create_client(clients: &ClientStore, args: CreateClient) -> anyhow::Res
         !grants.is_empty() || args.introspect || args.register,
         "give the client at least one --grant, or --introspect or --register"
     );
+    for uri in &redirect_uris {
+        if let Some(problem) = redirect_uri_problem(uri) {
+            anyhow::bail!("the redirect URI {uri} {problem}");
+        }
+    }
+    if args.public {
+        ensure!(
+            grants
+                .iter()
+                .all(|g| PUBLIC_CLIENT_GRANTS.contains(&g.as_str()))
+                && !args.introspect
+                && !args.register,
+            "a public client may only have the authorization_code and refresh_token grants"
+        );
+        ensure!(
+            !redirect_uris.is_empty(),
+            "a public client needs at least one --redirect-uri"
+        );
+    }
 
     let (client, secret) = clients
-        .create(&NewClient {
-            name: &args.name,
-            grants: &grants,
-            redirect_uris: &redirect_uris,
-            can_introspect: args.introspect,
-            can_register: args.register,
-        })
+        .create_owned(
+            &NewClient {
+                name: &args.name,
+                grants: &grants,
+                redirect_uris: &redirect_uris,
+                can_introspect: args.introspect,
+                can_register: args.register,
+            },
+            None,
+            args.public,
+        )
         .await?;
     if args.output.json {
         let mut value = serde_json::to_value(&client)?;
@@ -259,8 +287,13 @@ async fn create_client(clients: &ClientStore, args: CreateClient) -> anyhow::Res
         println!("{}", serde_json::to_string_pretty(&value)?);
     } else {
         println!("client_id:     {}", client.client_id);
-        println!("client_secret: {secret}");
-        println!("(the secret is shown only now; it is stored hashed)");
+        match secret {
+            Some(secret) => {
+                println!("client_secret: {secret}");
+                println!("(the secret is shown only now; it is stored hashed)");
+            }
+            None => println!("(a public client: no secret, PKCE required)"),
+        }
     }
     Ok(())
 }

@@ -1107,6 +1107,39 @@ async fn admin_cli_manages_users_and_clients() {
     );
     assert!(!out.status.success(), "an unknown grant must be refused");
 
+    let public = [
+        "client",
+        "create",
+        "--name",
+        "phone app",
+        "--public",
+        "--grant",
+        "authorization_code",
+        "--redirect-uri",
+        "http://127.0.0.1/callback",
+        "--json",
+    ];
+    let out = run(&public, None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let created: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(created["client_secret"], Value::Null);
+    let mut with_password = public.to_vec();
+    with_password.extend(["--grant", "password"]);
+    assert!(
+        !run(&with_password, None).status.success(),
+        "a public client must not get the password grant"
+    );
+    let mut unsafe_redirect = public.to_vec();
+    unsafe_redirect[8] = "http://lan.example/callback";
+    assert!(
+        !run(&unsafe_redirect, None).status.success(),
+        "plain http off loopback must be refused"
+    );
+
     let out = run(&["client", "delete", &client_id], None);
     assert!(out.status.success());
     let conn = server.pool.get().await.unwrap();

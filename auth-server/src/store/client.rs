@@ -83,17 +83,17 @@ impl ClientStore {
         Ok((client, secret.unwrap_or_default()))
     }
 
-    /// Registers a client owned by a user, from the developer page: public
-    /// (no secret) or confidential, in which case the secret is returned
-    /// this one time.
+    /// Registers a client, owned by a user (the developer page) or not (the
+    /// admin CLI): public (no secret) or confidential, in which case the
+    /// secret is returned this one time.
     pub async fn create_owned(
         &self,
         client: &NewClient<'_>,
-        owner_id: i64,
+        owner_id: Option<i64>,
         public: bool,
     ) -> Result<(Client, Option<String>), StoreError> {
         let conn = self.pool.get().await?;
-        insert_client(&conn, client, Some(owner_id), !public).await
+        insert_client(&conn, client, owner_id, !public).await
     }
 
     /// A user's own clients, oldest first.

@@ -165,7 +165,7 @@ pub async fn create_client(
                 can_introspect: false,
                 can_register: false,
             },
-            signed_in.user_id(),
+            Some(signed_in.user_id()),
             form.public,
         )
         .await?;

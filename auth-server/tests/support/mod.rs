@@ -124,7 +124,7 @@ impl TestServer {
                     can_introspect: false,
                     can_register: false,
                 },
-                owner_id,
+                Some(owner_id),
                 public,
             )
             .await
