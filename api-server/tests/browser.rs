@@ -14,7 +14,14 @@
 
 mod support;
 
+#[path = "browser/flow.rs"]
+mod flow;
 #[path = "browser/harness.rs"]
 mod harness;
+
+#[path = "browser/authorize.rs"]
+mod authorize;
+#[path = "browser/developer.rs"]
+mod developer;
 #[path = "browser/share.rs"]
 mod share;

@@ -81,7 +81,10 @@ impl Browser {
             .await
         {
             Ok(element) => element,
-            Err(err) => panic!("{css} did not appear on {}: {err}", self.page_url().await),
+            Err(err) => panic!(
+                "{css} did not appear within {WAIT:?} ({err}) on {}",
+                self.describe_page().await
+            ),
         }
     }
 
@@ -90,17 +93,55 @@ impl Browser {
         self.client.find_all(Locator::Css(css)).await.unwrap()
     }
 
+    /// Waits for the element, then clicks it.
+    pub async fn click(&self, css: &str) {
+        self.find(css).await.click().await.unwrap();
+    }
+
+    /// Waits for the field, then replaces its value by typing `text`.
+    pub async fn fill(&self, css: &str, text: &str) {
+        let field = self.find(css).await;
+        field.clear().await.unwrap();
+        field.send_keys(text).await.unwrap();
+    }
+
+    /// Ticks or unticks a checkbox by clicking it only when it differs.
+    pub async fn set_checked(&self, css: &str, checked: bool) {
+        let checkbox = self.find(css).await;
+        if checkbox.is_selected().await.unwrap() != checked {
+            checkbox.click().await.unwrap();
+        }
+    }
+
     /// The text of the element, once it appears.
     pub async fn text(&self, css: &str) -> String {
         self.find(css).await.text().await.unwrap()
     }
 
-    /// The page's URL, or a note of why it is unknown (for messages).
-    pub async fn page_url(&self) -> String {
-        match self.client.current_url().await {
+    /// Where the browser is and what it shows, for a failure message: the
+    /// URL and the start of the page's text.
+    pub async fn describe_page(&self) -> String {
+        let url = match self.client.current_url().await {
             Ok(url) => url.to_string(),
             Err(err) => format!("<unknown page: {err}>"),
-        }
+        };
+        let text = match self.client.find(Locator::Css("body")).await {
+            Ok(body) => body.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        let text: String = text.chars().take(300).collect();
+        format!("{url}, showing:\n{text}")
+    }
+
+    /// The session's cookies as a `Cookie` header, to replay a request
+    /// outside the browser.
+    pub async fn cookie_header(&self) -> String {
+        let cookies = self.client.get_all_cookies().await.unwrap();
+        cookies
+            .iter()
+            .map(|cookie| format!("{}={}", cookie.name(), cookie.value()))
+            .collect::<Vec<_>>()
+            .join("; ")
     }
 
     /// Saves a PNG of the viewport as `<name>.png` in the screenshot folder
