@@ -7,6 +7,10 @@
 # throwaway cluster in a temporary folder and removes it on exit; with it,
 # that server is used and nothing is started. TEST_DATABASE_URL is a
 # superuser URL: the tests create a fresh database per test from it.
+#
+# The browser tests need chromium and chromedriver: this installs Debian's
+# packages when they are missing and hands their paths to the tests in
+# CHROME_BIN and CHROMEDRIVER (set those to use other builds).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -14,6 +18,8 @@ cd "$ROOT"
 # Plain shellcheck does not follow sourced files (SC1091); `shellcheck -x` does.
 # shellcheck source-path=SCRIPTDIR source=lib/postgres.sh disable=SC1091
 source "$ROOT/deploy/lib/postgres.sh"
+# shellcheck source=lib/chromium.sh disable=SC1091
+source "$ROOT/deploy/lib/chromium.sh"
 
 PG_AREA=""
 
@@ -46,6 +52,11 @@ if [[ -z ${TEST_DATABASE_URL:-} ]]; then
     printf 'PostgreSQL on 127.0.0.1:%s in %s\n' "$port" "$PG_AREA" >&2
 fi
 export TEST_DATABASE_URL
+
+# Before the long build, so a machine that cannot get a browser says so at once.
+step "chromium and chromedriver for the browser tests"
+chromium_ensure
+printf 'chromedriver %s, browser %s\n' "$CHROMEDRIVER" "$CHROME_BIN" >&2
 
 step "cargo fmt --all -- --check"
 cargo fmt --all -- --check
