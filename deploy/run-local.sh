@@ -266,6 +266,7 @@ server URL). Behind it: auth-server $AUTH_URL, api-server $API_URL.
 Demo user         $DEMO_USERNAME / $DEMO_PASSWORD
 Demo app client   id $DEMO_CLIENT_ID
                   secret $DEMO_CLIENT_SECRET
+Demo public app   id $DEMO_PUBLIC_CLIENT_ID     (no secret; PKCE, step f)
 api-server client id $API_CLIENT_ID     (may introspect tokens)
                   secret $API_CLIENT_SECRET
 (kept in $(demo_env_file))
