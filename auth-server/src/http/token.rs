@@ -215,11 +215,7 @@ async fn code_grant(
     };
 
     match access_token(&mut endpoint, &request).await {
-        Ok(bearer) => {
-            let issued: IssuedPair = serde_json::from_str(&bearer.to_json())
-                .map_err(|e| OAuthError::internal(format!("unreadable issued token: {e}")))?;
-            Ok(state.token_response(issued.access_token, issued.refresh_token))
-        }
+        Ok(bearer) => issued_tokens(state, &bearer.to_json()),
         Err(AccessTokenError::Primitive(_)) => {
             Err(OAuthError::internal("code exchange failed in a primitive"))
         }
@@ -336,11 +332,7 @@ async fn refresh_grant(
     };
 
     match refresh(&mut endpoint, &request).await {
-        Ok(bearer) => {
-            let issued: IssuedPair = serde_json::from_str(&bearer.to_json())
-                .map_err(|e| OAuthError::internal(format!("unreadable refreshed token: {e}")))?;
-            Ok(state.token_response(issued.access_token, issued.refresh_token))
-        }
+        Ok(bearer) => issued_tokens(state, &bearer.to_json()),
         Err(err) => Err(refresh_error(err, endpoint.issuer.refresh_outcome())),
     }
 }
@@ -363,11 +355,19 @@ fn refresh_error(mut err: RefreshError, outcome: RefreshOutcome) -> OAuthError {
     }
 }
 
-/// The two tokens of oxide-auth's serialised refresh answer.
+/// The two tokens of oxide-auth's serialised answer.
 #[derive(Deserialize)]
 struct IssuedPair {
     access_token: String,
     refresh_token: Option<String>,
+}
+
+/// oxide-auth's answer, reshaped as wallabag's (§3.3): its own has other
+/// keys and a numeric scope-less `expires_in` of its choosing.
+fn issued_tokens(state: &AppState, bearer_json: &str) -> Result<TokenResponse, OAuthError> {
+    let issued: IssuedPair = serde_json::from_str(bearer_json)
+        .map_err(|e| OAuthError::internal(format!("unreadable issued token: {e}")))?;
+    Ok(state.token_response(issued.access_token, issued.refresh_token))
 }
 
 /// oxide-auth's refresh flow over this request's registrar and issuer.

@@ -92,6 +92,17 @@ async fn signed_in_alice(server: &TestServer) -> (i64, Browser) {
     (alice, browser)
 }
 
+/// alice, signed in, and an app of hers registered for `REDIRECT`.
+async fn alice_with_app(
+    server: &TestServer,
+    grants: &[&str],
+    public: bool,
+) -> (i64, Browser, TestClient) {
+    let (alice, browser) = signed_in_alice(server).await;
+    let app = server.create_app(alice, grants, &[REDIRECT], public).await;
+    (alice, browser, app)
+}
+
 /// Runs the whole front channel and returns the code.
 async fn code_for(browser: &Browser, client: &TestClient, challenge: Option<&str>) -> String {
     let answer = consent(
@@ -196,15 +207,8 @@ async fn the_code_flow_with_pkce_issues_working_tokens() {
 #[tokio::test]
 async fn a_public_client_must_use_pkce_and_needs_no_secret() {
     let server = TestServer::start().await;
-    let (alice, browser) = signed_in_alice(&server).await;
-    let app = server
-        .create_app(
-            alice,
-            &["authorization_code", "refresh_token"],
-            &[REDIRECT],
-            true,
-        )
-        .await;
+    let (_, browser, app) =
+        alice_with_app(&server, &["authorization_code", "refresh_token"], true).await;
     assert!(app.secret.is_empty());
 
     // Without a challenge the request goes back as invalid_request.
@@ -259,10 +263,7 @@ async fn a_public_client_cannot_use_the_password_grant() {
 #[tokio::test]
 async fn pkce_failures_and_downgrades_are_refused() {
     let server = TestServer::start().await;
-    let (alice, browser) = signed_in_alice(&server).await;
-    let app = server
-        .create_app(alice, &["authorization_code"], &[REDIRECT], false)
-        .await;
+    let (_, browser, app) = alice_with_app(&server, &["authorization_code"], false).await;
     let pkce_refused = (
         400,
         "invalid_grant".to_owned(),
@@ -308,15 +309,8 @@ async fn pkce_failures_and_downgrades_are_refused() {
 #[tokio::test]
 async fn a_replayed_code_is_refused_and_revokes_what_it_issued() {
     let server = TestServer::start().await;
-    let (alice, browser) = signed_in_alice(&server).await;
-    let app = server
-        .create_app(
-            alice,
-            &["authorization_code", "refresh_token"],
-            &[REDIRECT],
-            false,
-        )
-        .await;
+    let (_, browser, app) =
+        alice_with_app(&server, &["authorization_code", "refresh_token"], false).await;
     let (verifier, challenge) = pkce_pair();
     let code = code_for(&browser, &app, Some(&challenge)).await;
 
@@ -354,10 +348,7 @@ async fn a_replayed_code_is_refused_and_revokes_what_it_issued() {
 #[tokio::test]
 async fn an_expired_code_is_refused() {
     let server = TestServer::start().await;
-    let (alice, browser) = signed_in_alice(&server).await;
-    let app = server
-        .create_app(alice, &["authorization_code"], &[REDIRECT], false)
-        .await;
+    let (_, browser, app) = alice_with_app(&server, &["authorization_code"], false).await;
     let (verifier, challenge) = pkce_pair();
     let code = code_for(&browser, &app, Some(&challenge)).await;
     server
@@ -378,10 +369,7 @@ async fn an_expired_code_is_refused() {
 #[tokio::test]
 async fn codes_live_as_long_as_configured() {
     let server = TestServer::start_with(|config| config.authorization_code_ttl = 45).await;
-    let (alice, browser) = signed_in_alice(&server).await;
-    let app = server
-        .create_app(alice, &["authorization_code"], &[REDIRECT], false)
-        .await;
+    let (_, browser, app) = alice_with_app(&server, &["authorization_code"], false).await;
     code_for(&browser, &app, None).await;
     let conn = server.pool.get().await.unwrap();
     let seconds: f64 = conn
@@ -398,10 +386,7 @@ async fn codes_live_as_long_as_configured() {
 #[tokio::test]
 async fn another_clients_code_is_refused() {
     let server = TestServer::start().await;
-    let (alice, browser) = signed_in_alice(&server).await;
-    let app = server
-        .create_app(alice, &["authorization_code"], &[REDIRECT], false)
-        .await;
+    let (alice, browser, app) = alice_with_app(&server, &["authorization_code"], false).await;
     let thief = server
         .create_app(alice, &["authorization_code"], &[REDIRECT], false)
         .await;
@@ -422,10 +407,7 @@ async fn another_clients_code_is_refused() {
 #[tokio::test]
 async fn an_unregistered_redirect_uri_is_never_followed() {
     let server = TestServer::start().await;
-    let (alice, browser) = signed_in_alice(&server).await;
-    let app = server
-        .create_app(alice, &["authorization_code"], &[REDIRECT], false)
-        .await;
+    let (_, browser, app) = alice_with_app(&server, &["authorization_code"], false).await;
     for bad in [
         "https://evil.example/callback",
         "https://app.example/callback/../../evil",
@@ -506,10 +488,7 @@ async fn loopback_redirect_uris_may_use_any_port() {
 #[tokio::test]
 async fn denying_sends_access_denied_with_the_state() {
     let server = TestServer::start().await;
-    let (alice, browser) = signed_in_alice(&server).await;
-    let app = server
-        .create_app(alice, &["authorization_code"], &[REDIRECT], false)
-        .await;
+    let (_, browser, app) = alice_with_app(&server, &["authorization_code"], false).await;
     let answer = consent(&browser, &authorize_path(&app, REDIRECT, None), "deny").await;
     let query = redirect_query(&answer, REDIRECT);
     assert_eq!(param(&query, "error"), Some("access_denied"));
@@ -521,10 +500,7 @@ async fn denying_sends_access_denied_with_the_state() {
 #[tokio::test]
 async fn consent_needs_the_sessions_csrf_token() {
     let server = TestServer::start().await;
-    let (alice, browser) = signed_in_alice(&server).await;
-    let app = server
-        .create_app(alice, &["authorization_code"], &[REDIRECT], false)
-        .await;
+    let (_, browser, app) = alice_with_app(&server, &["authorization_code"], false).await;
     let forged = browser
         .post(
             "/oauth/v2/auth",
@@ -551,10 +527,7 @@ async fn consent_needs_the_sessions_csrf_token() {
 #[tokio::test]
 async fn a_client_without_the_code_grant_is_told_so_at_its_redirect_uri() {
     let server = TestServer::start().await;
-    let (alice, browser) = signed_in_alice(&server).await;
-    let app = server
-        .create_app(alice, &["password"], &[REDIRECT], false)
-        .await;
+    let (_, browser, app) = alice_with_app(&server, &["password"], false).await;
     let page = browser.get(&authorize_path(&app, REDIRECT, None)).await;
     assert_eq!(page.status, 303);
     let location = page.location.unwrap();
