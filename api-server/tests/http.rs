@@ -27,6 +27,8 @@ mod annotations;
 mod batch;
 #[path = "http/config.rs"]
 mod config;
+#[path = "http/export.rs"]
+mod export;
 #[path = "http/registration.rs"]
 mod registration;
 #[path = "http/search.rs"]

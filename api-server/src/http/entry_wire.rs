@@ -12,7 +12,7 @@ use url::Url;
 use super::pagination::Href;
 use super::wire;
 use crate::auth::CurrentUser;
-use crate::store::entry::{StoredAnnotation, StoredEntry};
+use crate::store::entry::{EntryRecord, StoredAnnotation, StoredEntry};
 use crate::store::tag::Tag;
 
 #[derive(Debug, Serialize)]
@@ -91,11 +91,7 @@ impl EntryResponse {
             tags,
             annotations,
         } = entry;
-        let title = record
-            .title
-            .clone()
-            .filter(|t| !t.is_empty())
-            .unwrap_or_else(|| fallback_title(record.url.as_deref()));
+        let title = title_of(&record);
         let published_at = record.published_at.map(|at| {
             match record.published_offset.and_then(FixedOffset::east_opt) {
                 Some(offset) => wire::date_in(at, offset),
@@ -149,8 +145,16 @@ impl EntryResponse {
     }
 }
 
-/// A title for an entry stored without one: a null title crashes at least
-/// one CLI (§11.10).
+/// The entry's title, or for an entry stored without one its URL's host: a
+/// null title crashes at least one CLI (§11.10).
+pub fn title_of(record: &EntryRecord) -> String {
+    record
+        .title
+        .clone()
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| fallback_title(record.url.as_deref()))
+}
+
 fn fallback_title(url: Option<&str>) -> String {
     let Some(url) = url else {
         return String::new();

@@ -10,6 +10,11 @@ pub mod entry_changes;
 pub mod entry_query;
 pub mod entry_wire;
 pub mod error;
+pub mod export;
+pub mod export_document;
+pub mod export_epub;
+pub mod export_pdf;
+pub mod export_text;
 pub mod info;
 pub mod pagination;
 pub mod params;
@@ -29,7 +34,7 @@ use axum::routing::{delete, get, patch, post};
 use tower_http::cors::{Any, CorsLayer};
 
 use crate::AppState;
-use crate::auth;
+use crate::auth::{self, TokenValidator};
 use error::ApiError;
 
 /// The `/api` application, with authentication and CORS, before path
@@ -87,6 +92,7 @@ pub fn router(state: AppState) -> Router {
             state.validator.clone(),
             auth::authenticate,
         ))
+        .merge(export_routes(state.validator.clone()))
         .fallback(not_found)
         .layer(middleware::map_response(method_not_allowed_body))
         .layer(api_cors());
@@ -99,6 +105,20 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(crate::ops::show_metrics));
 
     shared::http::instrument(api.merge(pages).merge(ops).with_state(state))
+}
+
+/// `GET /api/entries/{id}/export.{format}` (§5.9). matchit has no half
+/// segments, so the route is `{id}/{file}`: the literal `tags` and `reload`
+/// routes still win, and `only_export_files` runs first so that any other
+/// `{file}` stays a 404 without a token and for every method (§1.1).
+fn export_routes(validator: TokenValidator) -> Router<AppState> {
+    Router::new()
+        .route("/api/entries/{id}/{file}", get(export::export_entry))
+        .route_layer(middleware::from_fn_with_state(
+            validator,
+            auth::authenticate,
+        ))
+        .route_layer(middleware::from_fn(export::only_export_files))
 }
 
 async fn not_found() -> ApiError {
