@@ -27,6 +27,8 @@ mod annotations;
 mod batch;
 #[path = "http/config.rs"]
 mod config;
+#[path = "http/doc.rs"]
+mod doc;
 #[path = "http/export.rs"]
 mod export;
 #[path = "http/registration.rs"]

@@ -8,6 +8,7 @@ use chrono::FixedOffset;
 use serde::Serialize;
 use serde_json::Value;
 use url::Url;
+use utoipa::ToSchema;
 
 use super::pagination::Href;
 use super::wire;
@@ -15,7 +16,7 @@ use crate::auth::CurrentUser;
 use crate::store::entry::{EntryRecord, StoredAnnotation, StoredEntry};
 use crate::store::tag::Tag;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct EntryResponse {
     pub is_archived: u8,
     pub is_starred: u8,
@@ -48,12 +49,14 @@ pub struct EntryResponse {
     pub domain_name: Option<String>,
     pub preview_picture: Option<String>,
     pub http_status: Option<String>,
+    /// The fetch's response headers, name to value; never `[]`.
+    #[schema(value_type = Option<HashMap<String, String>>)]
     pub headers: Option<Value>,
     #[serde(rename = "_links")]
     pub links: SelfLink,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct TagResponse {
     pub id: i64,
     pub label: String,
@@ -62,7 +65,8 @@ pub struct TagResponse {
 
 /// An annotation inside an entry: nulls kept, unlike the annotation
 /// endpoints' own answers.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = EntryAnnotationResponse)]
 pub struct AnnotationResponse {
     pub user: Option<String>,
     pub annotator_schema_version: &'static str,
@@ -71,10 +75,12 @@ pub struct AnnotationResponse {
     pub created_at: String,
     pub updated_at: String,
     pub quote: String,
+    /// Range objects: `start`, `startOffset`, `end`, `endOffset`, as strings.
+    #[schema(value_type = Vec<Object>)]
     pub ranges: Value,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct SelfLink {
     #[serde(rename = "self")]
     pub this: Href,

@@ -21,10 +21,10 @@ use axum::response::{IntoResponse, Response};
 
 use super::entries::parse_id;
 use super::entry_wire::title_of;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorResponse};
 use super::{export_document, export_epub, export_pdf, export_text};
 use crate::AppState;
-use crate::auth::Authenticated;
+use crate::auth::{AuthErrorResponse, Authenticated};
 use crate::store::entry::{self, StoredEntry};
 
 /// The formats wallabag exports to, in the order its documentation lists
@@ -132,6 +132,32 @@ impl<S: Send + Sync> FromRequestParts<S> for ExportPath {
 /// download (`Content-Disposition: attachment`) in `format`; no suffix is
 /// JSON. Another user's entry is a 404, like a missing one. An unknown
 /// format is a 400 naming those there are, where wallabag fails with a 500.
+#[utoipa::path(
+    get,
+    path = "/api/entries/{id}/export.{format}",
+    tag = "entries",
+    params(
+        ("id" = i64, Path, description = "The entry's id"),
+        ("format" = String, Path,
+            description = "`epub`, `pdf`, `csv`, `json`, `xml`, `txt` or `md`; without the \
+                           suffix, JSON"),
+    ),
+    responses(
+        (status = 200,
+            description = "The entry as a file (`Content-Disposition: attachment`)", content(
+            ("application/epub+zip"),
+            ("application/pdf"),
+            ("application/csv"),
+            ("application/json"),
+            ("application/xml"),
+            ("text/plain"),
+            ("text/markdown"),
+        )),
+        (status = 400, description = "Not a supported format", body = ErrorResponse),
+        (status = 401, description = "No token, or a bad or expired one", body = AuthErrorResponse),
+        (status = 404, description = "Not the caller's, or no such one", body = ErrorResponse),
+    ),
+)]
 pub async fn export_entry(
     State(state): State<AppState>,
     Authenticated(user): Authenticated,
