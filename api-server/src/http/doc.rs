@@ -11,7 +11,7 @@ use axum::Router;
 use utoipa::openapi::OpenApi as OpenApiDocument;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
-use utoipa_swagger_ui::SwaggerUi;
+use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use super::{annotations, batch, config, entries, export, info, search, share, tags};
 
@@ -101,7 +101,11 @@ impl Modify for TokenSchemes {
 /// `GET /api/doc` (Swagger UI, redirecting to `/api/doc/`), its files, and
 /// `GET /api/doc/openapi.json`.
 pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
+    // Swagger UI would otherwise send the description to swagger.io's
+    // online validator and show its badge: a request to another site.
+    let config = Config::default().validator_url("none");
     SwaggerUi::new(UI_PATH)
         .url(OPENAPI_PATH, ApiDoc::openapi())
+        .config(config)
         .into()
 }

@@ -132,7 +132,8 @@ async fn the_ui_page_and_its_files_are_served_here() {
         assert!(!response.bytes().await.unwrap().is_empty(), "{asset}");
     }
 
-    // The page is pointed at this server's description.
+    // The page is pointed at this server's description, and at no online
+    // validator.
     let initializer = app
         .http
         .get(app.url("/api/doc/swagger-initializer.js"))
