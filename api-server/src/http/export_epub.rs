@@ -46,7 +46,7 @@ pub fn epub(entry: &StoredEntry, title: &str) -> Result<Vec<u8>, String> {
     }
     // EPUB requires a language; wallabag's default user language stands in
     // for an entry that has none.
-    let book_language = language.clone().unwrap_or_else(|| "en".to_owned());
+    let book_language = language.unwrap_or_else(|| "en".to_owned());
     builder
         .metadata("lang", xml_chars(&book_language))
         .map_err(error)?;

@@ -111,10 +111,8 @@ pub fn router(state: AppState) -> Router {
     shared::http::instrument(api.merge(pages).merge(ops).with_state(state))
 }
 
-/// `GET /api/entries/{id}/export.{format}` (§5.9). matchit has no half
-/// segments, so the route is `{id}/{file}`: the literal `tags` and `reload`
-/// routes still win, and `only_export_files` runs first so that any other
-/// `{file}` stays a 404 without a token and for every method (§1.1).
+/// `GET /api/entries/{id}/export.{format}` (§5.9), routed as `{id}/{file}`
+/// with `only_export_files` before authentication: `export` says why.
 fn export_routes(validator: TokenValidator) -> Router<AppState> {
     Router::new()
         .route("/api/entries/{id}/{file}", get(export::export_entry))
