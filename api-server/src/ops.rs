@@ -10,11 +10,30 @@ use serde_json::{Value, json};
 use crate::AppState;
 
 /// `GET /healthz` — the process is up.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "operations",
+    responses(
+        (status = 200, description = "The process is up", body = Object),
+    ),
+    security(()),
+)]
 pub async fn show_health() -> Json<Value> {
     Json(json!({"status": "ok"}))
 }
 
 /// `GET /readyz` — the database answers and auth-server is reachable.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "operations",
+    responses(
+        (status = 200, description = "Database and auth-server reachable", body = Object),
+        (status = 503, description = "One of them is not", body = Object),
+    ),
+    security(()),
+)]
 pub async fn show_readiness(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     let database = match state.pool.get().await {
         Ok(conn) => conn.simple_query("SELECT 1").await.is_ok(),
@@ -40,6 +59,15 @@ pub async fn show_readiness(State(state): State<AppState>) -> (StatusCode, Json<
 
 /// `GET /metrics` — Prometheus text format: requests by route and status,
 /// token cache hits and misses, introspection latency, pool usage.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "operations",
+    responses(
+        (status = 200, description = "Prometheus text format", content_type = "text/plain"),
+    ),
+    security(()),
+)]
 pub async fn show_metrics(State(state): State<AppState>) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],

@@ -27,6 +27,10 @@ mod annotations;
 mod batch;
 #[path = "http/config.rs"]
 mod config;
+#[path = "http/doc.rs"]
+mod doc;
+#[path = "http/export.rs"]
+mod export;
 #[path = "http/registration.rs"]
 mod registration;
 #[path = "http/search.rs"]

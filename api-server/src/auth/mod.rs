@@ -19,7 +19,8 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 pub use validator::{CurrentUser, Refusal, TokenValidator};
 
@@ -92,16 +93,27 @@ impl<S: Send + Sync> FromRequestParts<S> for Authenticated {
     }
 }
 
+/// The body of an OAuth error: a 401 for a missing or bad token, or a 400
+/// for a token given twice.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "error": "access_denied", "error_description": "OAuth2 authentication required"
+}))]
+pub struct AuthErrorResponse {
+    pub error: &'static str,
+    pub error_description: &'static str,
+}
+
 /// The exact 401 of wallabag-api.md §2.3: JSON body, no-store headers, and
 /// a `WWW-Authenticate` challenge repeating the error.
-pub fn unauthorized(error: &str, description: &str) -> Response {
+pub fn unauthorized(error: &'static str, description: &'static str) -> Response {
     let challenge =
         format!("Bearer realm=\"Service\", error=\"{error}\", error_description=\"{description}\"");
-    let mut response = (
-        StatusCode::UNAUTHORIZED,
-        axum::Json(json!({"error": error, "error_description": description})),
-    )
-        .into_response();
+    let body = AuthErrorResponse {
+        error,
+        error_description: description,
+    };
+    let mut response = (StatusCode::UNAUTHORIZED, axum::Json(body)).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
@@ -114,15 +126,12 @@ pub fn unauthorized(error: &str, description: &str) -> Response {
 /// A token in two places at once; the wording is the OAuth library's
 /// (wallabag-api.md §2.2).
 fn several_tokens() -> Response {
-    let mut response = (
-        StatusCode::BAD_REQUEST,
-        axum::Json(json!({
-            "error": "invalid_request",
-            "error_description":
-                "Only one method may be used to authenticate at a time (Auth header, GET or POST).",
-        })),
-    )
-        .into_response();
+    let body = AuthErrorResponse {
+        error: "invalid_request",
+        error_description: "Only one method may be used to authenticate at a time \
+                            (Auth header, GET or POST).",
+    };
+    let mut response = (StatusCode::BAD_REQUEST, axum::Json(body)).into_response();
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -17,13 +17,14 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Map, Number, Value, json};
+use utoipa::ToSchema;
 
 use super::entries::EntryId;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorResponse};
 use super::params::media_type;
 use super::wire;
 use crate::AppState;
-use crate::auth::{Authenticated, CurrentUser};
+use crate::auth::{AuthErrorResponse, Authenticated, CurrentUser};
 use crate::store::annotation::{AnnotationStore, NewAnnotation};
 use crate::store::entry::StoredAnnotation;
 
@@ -36,6 +37,19 @@ const RANGE_KEYS: [&str; 4] = ["start", "startOffset", "end", "endOffset"];
 
 /// `GET /api/annotations/{id}` — §5.25: the caller's annotations on their
 /// entry `{id}`, oldest first, as `{"total": n, "rows": [...]}`.
+#[utoipa::path(
+    get,
+    path = "/api/annotations/{id}",
+    tag = "annotations",
+    params(
+        ("id" = i64, Path, description = "The entry's id"),
+    ),
+    responses(
+        (status = 200, body = AnnotationListResponse),
+        (status = 401, description = "No token, or a bad or expired one", body = AuthErrorResponse),
+        (status = 404, description = "Not the caller's, or no such one", body = ErrorResponse),
+    ),
+)]
 pub async fn list_annotations(
     State(state): State<AppState>,
     Authenticated(user): Authenticated,
@@ -59,6 +73,32 @@ pub async fn list_annotations(
 /// `{id}` with the JSON body's `text`, `quote` and `ranges`; 200, not 201,
 /// with the new annotation. A body that is not JSON, sent as something
 /// else than JSON, creates an empty annotation, as in wallabag.
+#[utoipa::path(
+    post,
+    path = "/api/annotations/{id}",
+    tag = "annotations",
+    params(
+        ("id" = i64, Path, description = "The entry's id"),
+    ),
+    request_body(
+        description = "The annotation; JSON only",
+        content(
+            (Object = "application/json", example = json!({
+                "text": "key point",
+                "quote": "the sentence",
+                "ranges": [
+                    {"start": "/p[2]", "startOffset": "0", "end": "/p[2]", "endOffset": "12"}
+                ],
+            })),
+        ),
+    ),
+    responses(
+        (status = 200, body = AnnotationResponse),
+        (status = 400, description = "Not JSON, or a quote over 10,000 characters"),
+        (status = 401, description = "No token, or a bad or expired one", body = AuthErrorResponse),
+        (status = 404, description = "Not the caller's, or no such one", body = ErrorResponse),
+    ),
+)]
 pub async fn create_annotation(
     State(state): State<AppState>,
     Authenticated(user): Authenticated,
@@ -86,6 +126,26 @@ pub async fn create_annotation(
 /// `PUT /api/annotations/{id}` — §5.25: replaces the text of the caller's
 /// annotation `{id}`; nothing else can change. A body that is not JSON is a
 /// 400 (wallabag answers 500).
+#[utoipa::path(
+    put,
+    path = "/api/annotations/{id}",
+    tag = "annotations",
+    params(
+        ("id" = i64, Path, description = "The annotation's id"),
+    ),
+    request_body(
+        description = "The new text; JSON only",
+        content(
+            (Object = "application/json", example = json!({"text": "a better note"})),
+        ),
+    ),
+    responses(
+        (status = 200, body = AnnotationResponse),
+        (status = 400, description = "Not JSON"),
+        (status = 401, description = "No token, or a bad or expired one", body = AuthErrorResponse),
+        (status = 404, description = "Not the caller's, or no such one", body = ErrorResponse),
+    ),
+)]
 pub async fn update_annotation(
     State(state): State<AppState>,
     Authenticated(user): Authenticated,
@@ -110,6 +170,20 @@ pub async fn update_annotation(
 
 /// `DELETE /api/annotations/{id}` — §5.25: deletes the caller's annotation
 /// `{id}` and answers it as it was, without its `id` (§4.3).
+#[utoipa::path(
+    delete,
+    path = "/api/annotations/{id}",
+    tag = "annotations",
+    params(
+        ("id" = i64, Path, description = "The annotation's id"),
+    ),
+    responses(
+        (status = 200,
+            description = "The annotation as it was, without its id", body = AnnotationResponse),
+        (status = 401, description = "No token, or a bad or expired one", body = AuthErrorResponse),
+        (status = 404, description = "Not the caller's, or no such one", body = ErrorResponse),
+    ),
+)]
 pub async fn delete_annotation(
     State(state): State<AppState>,
     Authenticated(user): Authenticated,
@@ -302,7 +376,7 @@ fn is_format_char(c: char) -> bool {
 
 /// An annotation as the annotation endpoints answer it (§4.3): wallabag's
 /// key order, null keys left out, within ranges too.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct AnnotationResponse {
     /// The owner's display name; left out when they have none.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -318,7 +392,7 @@ pub struct AnnotationResponse {
 }
 
 /// A range; values are strings, as they passed through text fields.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Serialize, ToSchema)]
 pub struct RangeResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start: Option<String>,
@@ -330,7 +404,7 @@ pub struct RangeResponse {
     pub end_offset: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct AnnotationListResponse {
     pub total: usize,
     pub rows: Vec<AnnotationResponse>,

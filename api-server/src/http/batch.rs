@@ -17,13 +17,14 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tokio::task::JoinSet;
+use utoipa::ToSchema;
 
 use super::entries::{fetch_article, save_url};
 use super::entry_changes::{EntryChanges, is_valid_url};
-use super::error::ApiError;
+use super::error::{ApiError, ErrorResponse};
 use super::params::{Bag, Query};
 use crate::AppState;
-use crate::auth::Authenticated;
+use crate::auth::{AuthErrorResponse, Authenticated};
 use crate::fetch::{FetchError, FetchedArticle};
 use crate::store::entry::hash_url;
 use crate::store::entry_batch;
@@ -35,7 +36,7 @@ pub const MASS_ACTION_LIMIT: usize = 10;
 
 /// One item of a batch answer. `entry` is the entry's id, `false` when
 /// there is none, or for the batch delete whether one was deleted.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct BatchItemResponse {
     pub url: String,
     pub entry: Value,
@@ -78,6 +79,20 @@ impl Labels {
 /// answers each with its entry's id. More than ten URLs is a 400 `API limit
 /// reached`. An invalid URL is answered with `entry: false` and saved
 /// nowhere, where wallabag would store it.
+#[utoipa::path(
+    post,
+    path = "/api/entries/lists",
+    tag = "batch",
+    params(
+        ("urls" = String, Query, description = "A JSON array of URLs, at most 10"),
+    ),
+    responses(
+        (status = 200,
+            description = "Each URL with its entry's id, or false", body = Vec<BatchItemResponse>),
+        (status = 400, description = "More than 10 URLs", body = ErrorResponse),
+        (status = 401, description = "No token, or a bad or expired one", body = AuthErrorResponse),
+    ),
+)]
 pub async fn create_entries(
     State(state): State<AppState>,
     Authenticated(user): Authenticated,
@@ -131,6 +146,20 @@ pub async fn create_entries(
 /// URL of `urls`; `entry` says whether there was one. As in wallabag's
 /// item-by-item loop, a URL whose entry an earlier item deleted answers
 /// `false`.
+#[utoipa::path(
+    delete,
+    path = "/api/entries/list",
+    tag = "batch",
+    params(
+        ("urls" = String, Query, description = "A JSON array of URLs"),
+    ),
+    responses(
+        (status = 200,
+            description = "Each URL with whether an entry was deleted",
+            body = Vec<BatchItemResponse>),
+        (status = 401, description = "No token, or a bad or expired one", body = AuthErrorResponse),
+    ),
+)]
 pub async fn delete_entries(
     State(state): State<AppState>,
     Authenticated(user): Authenticated,
@@ -171,6 +200,19 @@ pub async fn delete_entries(
 /// `POST /api/entries/tags/lists` — §5.19: adds each item's `tags`
 /// (trimmed, lower-cased) to the caller's entry for its `url`, and answers
 /// with the entry's id, or `false` when the caller has none.
+#[utoipa::path(
+    post,
+    path = "/api/entries/tags/lists",
+    tag = "batch",
+    params(
+        ("list" = String, Query, description = "A JSON array of `{\"url\": …, \"tags\": \"a,b\"}`"),
+    ),
+    responses(
+        (status = 200,
+            description = "Each URL with its entry's id, or false", body = Vec<BatchItemResponse>),
+        (status = 401, description = "No token, or a bad or expired one", body = AuthErrorResponse),
+    ),
+)]
 pub async fn add_tags_to_entries(
     State(state): State<AppState>,
     Authenticated(user): Authenticated,
@@ -225,6 +267,19 @@ pub async fn add_tags_to_entries(
 /// `DELETE /api/entries/tags/list` — §5.20: removes each item's `tags`
 /// (trimmed, not lower-cased, so matched exactly) from the caller's entry
 /// for its `url`; labels that name no tag are skipped. Tag rows stay.
+#[utoipa::path(
+    delete,
+    path = "/api/entries/tags/list",
+    tag = "batch",
+    params(
+        ("list" = String, Query, description = "A JSON array of `{\"url\": …, \"tags\": \"a,b\"}`"),
+    ),
+    responses(
+        (status = 200,
+            description = "Each URL with its entry's id, or false", body = Vec<BatchItemResponse>),
+        (status = 401, description = "No token, or a bad or expired one", body = AuthErrorResponse),
+    ),
+)]
 pub async fn remove_tags_from_entries(
     State(state): State<AppState>,
     Authenticated(user): Authenticated,

@@ -5,11 +5,20 @@ use axum::extract::State;
 
 use super::error::ApiError;
 use crate::AppState;
-use crate::auth::Authenticated;
+use crate::auth::{AuthErrorResponse, Authenticated};
 use crate::store::config::{ConfigStore, UserConfig};
 
 /// `GET /api/config` — wallabag-api.md §5.5 and §4.6: the settings, null
 /// keys omitted, `reading_speed` a float.
+#[utoipa::path(
+    get,
+    path = "/api/config",
+    tag = "user",
+    responses(
+        (status = 200, body = UserConfig),
+        (status = 401, description = "No token, or a bad or expired one", body = AuthErrorResponse),
+    ),
+)]
 pub async fn show_config(
     State(state): State<AppState>,
     Authenticated(user): Authenticated,

@@ -24,11 +24,11 @@ use super::entry_changes::{
 };
 use super::entry_query::{ListRequest, content_detail, list_param, lower};
 use super::entry_wire::EntryResponse;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorResponse};
 use super::pagination::{LinkBuilder, PageResponse, Pagination};
 use super::params::{Body, Query};
 use crate::AppState;
-use crate::auth::{Authenticated, CurrentUser};
+use crate::auth::{AuthErrorResponse, Authenticated, CurrentUser};
 use crate::fetch::{FetchError, FetchedArticle};
 use crate::store::entry::{self, EntryRecord, EntryStore, hash_url};
 use crate::store::tag;
@@ -58,6 +58,41 @@ pub(super) fn parse_id(raw: &str) -> Option<i64> {
 
 /// `GET /api/entries` — §5.7 and §4.4: the caller's entries, filtered,
 /// sorted and paginated, in one query for the page plus one count.
+#[utoipa::path(
+    get,
+    path = "/api/entries",
+    tag = "entries",
+    params(
+        ("archive" = Option<String>, Query,
+            description = "Only archived (1) or unarchived (0) entries"),
+        ("starred" = Option<String>, Query,
+            description = "Only starred (1) or unstarred (0) entries"),
+        ("public" = Option<String>, Query, description = "Only shared (1) or unshared (0) entries"),
+        ("notParsed" = Option<String>, Query,
+            description = "Only entries whose fetch failed (1) or not (0)"),
+        ("annotations" = Option<String>, Query,
+            description = "Only entries with (1) or without (0) annotations"),
+        ("sort" = Option<String>, Query,
+            description = "`created` (default), `updated` or `archived`"),
+        ("order" = Option<String>, Query, description = "`desc` (default) or `asc`"),
+        ("page" = Option<i64>, Query, description = "Page number, from 1"),
+        ("perPage" = Option<i64>, Query, description = "Entries a page (default 30)"),
+        ("tags" = Option<String>, Query,
+            description = "Comma-separated labels the entries must all carry"),
+        ("since" = Option<i64>, Query, description = "Only entries updated after this Unix time"),
+        ("detail" = Option<String>, Query,
+            description = "`full` (default) or `metadata`, without content"),
+        ("domain_name" = Option<String>, Query, description = "Only entries from this domain"),
+        ("http_status" = Option<String>, Query,
+            description = "Only entries fetched with this status"),
+    ),
+    responses(
+        (status = 200, body = PageResponse<EntryResponse>),
+        (status = 400, description = "Bad `order` or `detail`", body = ErrorResponse),
+        (status = 401, description = "No token, or a bad or expired one", body = AuthErrorResponse),
+        (status = 404, description = "A page past the end", body = ErrorResponse),
+    ),
+)]
 pub async fn list_entries(
     State(state): State<AppState>,
     Authenticated(user): Authenticated,
@@ -99,6 +134,22 @@ pub async fn list_entries(
 
 /// `GET /api/entries/{id}` — §5.8: one of the caller's entries; `detail`
 /// as in the list.
+#[utoipa::path(
+    get,
+    path = "/api/entries/{id}",
+    tag = "entries",
+    params(
+        ("id" = i64, Path, description = "The entry's id"),
+        ("detail" = Option<String>, Query,
+            description = "`full` (default) or `metadata`, without content"),
+    ),
+    responses(
+        (status = 200, body = EntryResponse),
+        (status = 400, description = "Bad `detail`", body = ErrorResponse),
+        (status = 401, description = "No token, or a bad or expired one", body = AuthErrorResponse),
+        (status = 404, description = "Not the caller's, or no such one", body = ErrorResponse),
+    ),
+)]
 pub async fn show_entry(
     State(state): State<AppState>,
     Authenticated(user): Authenticated,
@@ -116,6 +167,27 @@ pub async fn show_entry(
 /// `POST /api/entries` — §5.10: saves a URL, or updates the caller's entry
 /// that already has it (same id, still 200). The page is fetched unless
 /// content is given; a failed fetch still saves the entry, as not parsed.
+#[utoipa::path(
+    post,
+    path = "/api/entries",
+    tag = "entries",
+    request_body(
+        description = "The URL to save; without `content` the page is fetched. Also `title`, \
+                       `tags`, `archive`, `starred`, `public`, `language`, `preview_picture`, \
+                       `published_at`, `authors`, `origin_url`",
+        content(
+            (Object = "application/x-www-form-urlencoded"),
+            (Object = "application/json", example = json!({
+                "url": "https://example.org/post", "tags": "rust,long read", "archive": 0
+            })),
+        ),
+    ),
+    responses(
+        (status = 200, description = "The new or updated entry", body = EntryResponse),
+        (status = 400, description = "Not a valid URL", body = ErrorResponse),
+        (status = 401, description = "No token, or a bad or expired one", body = AuthErrorResponse),
+    ),
+)]
 pub async fn create_entry(
     State(state): State<AppState>,
     Authenticated(user): Authenticated,
@@ -206,6 +278,27 @@ pub(super) async fn save_url(
 /// `PATCH /api/entries/{id}` — §5.11: changes only the fields given, read
 /// from the body alone. Tags given replace the entry's tags; nothing here
 /// clears tags or `origin_url`.
+#[utoipa::path(
+    patch,
+    path = "/api/entries/{id}",
+    tag = "entries",
+    params(
+        ("id" = i64, Path, description = "The entry's id"),
+    ),
+    request_body(
+        description = "The fields to change, as in `POST /api/entries`; tags given replace \
+                       the entry's",
+        content(
+            (Object = "application/x-www-form-urlencoded"),
+            (Object = "application/json", example = json!({"archive": 1, "tags": ["read"]})),
+        ),
+    ),
+    responses(
+        (status = 200, body = EntryResponse),
+        (status = 401, description = "No token, or a bad or expired one", body = AuthErrorResponse),
+        (status = 404, description = "Not the caller's, or no such one", body = ErrorResponse),
+    ),
+)]
 pub async fn update_entry(
     State(state): State<AppState>,
     Authenticated(user): Authenticated,
@@ -252,6 +345,20 @@ pub async fn update_entry(
 /// `PATCH /api/entries/{id}/reload` — §5.12: fetches the entry's URL again.
 /// When that fails, or finds no article, the answer is a bodiless 304 and
 /// nothing is saved.
+#[utoipa::path(
+    patch,
+    path = "/api/entries/{id}/reload",
+    tag = "entries",
+    params(
+        ("id" = i64, Path, description = "The entry's id"),
+    ),
+    responses(
+        (status = 200, body = EntryResponse),
+        (status = 304, description = "The page could not be fetched again; nothing changed"),
+        (status = 401, description = "No token, or a bad or expired one", body = AuthErrorResponse),
+        (status = 404, description = "Not the caller's, or no such one", body = ErrorResponse),
+    ),
+)]
 pub async fn reload_entry(
     State(state): State<AppState>,
     Authenticated(user): Authenticated,
@@ -287,6 +394,22 @@ pub async fn reload_entry(
 /// `DELETE /api/entries/{id}` — §5.13: deletes for good (tag links and
 /// annotations go with it) and answers with the entry as it was, or only
 /// its id with `expect=id`.
+#[utoipa::path(
+    delete,
+    path = "/api/entries/{id}",
+    tag = "entries",
+    params(
+        ("id" = i64, Path, description = "The entry's id"),
+        ("expect" = Option<String>, Query,
+            description = "`entry` (default): answer the entry; `id`: answer `{\"id\": …}`"),
+    ),
+    responses(
+        (status = 200, description = "The entry as it was, or its id", body = EntryResponse),
+        (status = 400, description = "Bad `expect`", body = ErrorResponse),
+        (status = 401, description = "No token, or a bad or expired one", body = AuthErrorResponse),
+        (status = 404, description = "Not the caller's, or no such one", body = ErrorResponse),
+    ),
+)]
 pub async fn delete_entry(
     State(state): State<AppState>,
     Authenticated(user): Authenticated,
@@ -318,6 +441,26 @@ pub async fn delete_entry(
 /// `GET /api/entries/exists` — §5.6 and §11.8: whether the caller saved
 /// these URLs (or URL hashes). With `return_id` the answer is the entry id
 /// or `null`, never `false`.
+#[utoipa::path(
+    get,
+    path = "/api/entries/exists",
+    tag = "entries",
+    params(
+        ("url" = Option<String>, Query, description = "One URL"),
+        ("urls[]" = Option<Vec<String>>, Query, description = "Several URLs"),
+        ("hashed_url" = Option<String>, Query, description = "One URL's SHA-1"),
+        ("hashed_urls[]" = Option<Vec<String>>, Query, description = "Several URLs' SHA-1"),
+        ("return_id" = Option<String>, Query,
+            description = "Answer entry ids (or null) instead of true/false"),
+    ),
+    responses(
+        (status = 200,
+            description = "`{\"exists\": …}` for one URL, or an object keyed by URL",
+            body = Object),
+        (status = 401, description = "No token, or a bad or expired one", body = AuthErrorResponse),
+        (status = 404, description = "No URL given", body = ErrorResponse),
+    ),
+)]
 pub async fn check_entries_exist(
     State(state): State<AppState>,
     Authenticated(user): Authenticated,

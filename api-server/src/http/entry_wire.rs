@@ -8,14 +8,15 @@ use chrono::FixedOffset;
 use serde::Serialize;
 use serde_json::Value;
 use url::Url;
+use utoipa::ToSchema;
 
 use super::pagination::Href;
 use super::wire;
 use crate::auth::CurrentUser;
-use crate::store::entry::{StoredAnnotation, StoredEntry};
+use crate::store::entry::{EntryRecord, StoredAnnotation, StoredEntry};
 use crate::store::tag::Tag;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct EntryResponse {
     pub is_archived: u8,
     pub is_starred: u8,
@@ -48,12 +49,14 @@ pub struct EntryResponse {
     pub domain_name: Option<String>,
     pub preview_picture: Option<String>,
     pub http_status: Option<String>,
+    /// The fetch's response headers, name to value; never `[]`.
+    #[schema(value_type = Option<HashMap<String, String>>)]
     pub headers: Option<Value>,
     #[serde(rename = "_links")]
     pub links: SelfLink,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct TagResponse {
     pub id: i64,
     pub label: String,
@@ -62,7 +65,8 @@ pub struct TagResponse {
 
 /// An annotation inside an entry: nulls kept, unlike the annotation
 /// endpoints' own answers.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = EntryAnnotationResponse)]
 pub struct AnnotationResponse {
     pub user: Option<String>,
     pub annotator_schema_version: &'static str,
@@ -71,10 +75,12 @@ pub struct AnnotationResponse {
     pub created_at: String,
     pub updated_at: String,
     pub quote: String,
+    /// Range objects: `start`, `startOffset`, `end`, `endOffset`, as strings.
+    #[schema(value_type = Vec<Object>)]
     pub ranges: Value,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct SelfLink {
     #[serde(rename = "self")]
     pub this: Href,
@@ -91,11 +97,7 @@ impl EntryResponse {
             tags,
             annotations,
         } = entry;
-        let title = record
-            .title
-            .clone()
-            .filter(|t| !t.is_empty())
-            .unwrap_or_else(|| fallback_title(record.url.as_deref()));
+        let title = title_of(&record);
         let published_at = record.published_at.map(|at| {
             match record.published_offset.and_then(FixedOffset::east_opt) {
                 Some(offset) => wire::date_in(at, offset),
@@ -149,8 +151,16 @@ impl EntryResponse {
     }
 }
 
-/// A title for an entry stored without one: a null title crashes at least
-/// one CLI (§11.10).
+/// The entry's title, or for an entry stored without one its URL's host: a
+/// null title crashes at least one CLI (§11.10).
+pub fn title_of(record: &EntryRecord) -> String {
+    record
+        .title
+        .clone()
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| fallback_title(record.url.as_deref()))
+}
+
 fn fallback_title(url: Option<&str>) -> String {
     let Some(url) = url else {
         return String::new();

@@ -6,7 +6,8 @@
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -23,6 +24,25 @@ pub enum ApiError {
     AuthUnavailable,
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// The error body: the status and why, at the top level for newer clients
+/// and under `error` for older ones.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "code": 404, "message": "Not Found", "error": {"code": 404, "message": "Not Found"}
+}))]
+pub struct ErrorResponse {
+    pub code: u16,
+    /// Why, for a 400; the status's reason phrase otherwise.
+    pub message: String,
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    pub code: u16,
+    pub message: String,
 }
 
 impl ApiError {
@@ -82,15 +102,15 @@ impl IntoResponse for ApiError {
             }
         };
         let code = status.as_u16();
-        let mut response = (
-            status,
-            Json(json!({
-                "code": code,
-                "message": message,
-                "error": {"code": code, "message": message},
-            })),
-        )
-            .into_response();
+        let body = ErrorResponse {
+            code,
+            error: ErrorDetail {
+                code,
+                message: message.clone(),
+            },
+            message,
+        };
+        let mut response = (status, Json(body)).into_response();
         if matches!(self, Self::AuthUnavailable) {
             response
                 .headers_mut()

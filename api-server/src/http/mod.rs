@@ -5,11 +5,17 @@
 pub mod annotations;
 pub mod batch;
 pub mod config;
+pub mod doc;
 pub mod entries;
 pub mod entry_changes;
 pub mod entry_query;
 pub mod entry_wire;
 pub mod error;
+pub mod export;
+pub mod export_document;
+pub mod export_epub;
+pub mod export_pdf;
+pub mod export_text;
 pub mod info;
 pub mod pagination;
 pub mod params;
@@ -29,7 +35,7 @@ use axum::routing::{delete, get, patch, post};
 use tower_http::cors::{Any, CorsLayer};
 
 use crate::AppState;
-use crate::auth;
+use crate::auth::{self, TokenValidator};
 use error::ApiError;
 
 /// The `/api` application, with authentication and CORS, before path
@@ -87,18 +93,34 @@ pub fn router(state: AppState) -> Router {
             state.validator.clone(),
             auth::authenticate,
         ))
+        .merge(export_routes(state.validator.clone()))
         .fallback(not_found)
         .layer(middleware::map_response(method_not_allowed_body))
         .layer(api_cors());
 
-    // Outside /api: no token, and none of the API's conventions.
-    let pages = Router::new().route("/share/{uid}", get(share::show_shared_entry));
+    // No token, and none of the API's conventions: the public page of a
+    // shared entry, and the API's description (§5.28).
+    let pages = Router::new()
+        .route("/share/{uid}", get(share::show_shared_entry))
+        .merge(doc::router());
     let ops = Router::new()
         .route("/healthz", get(crate::ops::show_health))
         .route("/readyz", get(crate::ops::show_readiness))
         .route("/metrics", get(crate::ops::show_metrics));
 
     shared::http::instrument(api.merge(pages).merge(ops).with_state(state))
+}
+
+/// `GET /api/entries/{id}/export.{format}` (§5.9), routed as `{id}/{file}`
+/// with `only_export_files` before authentication: `export` says why.
+fn export_routes(validator: TokenValidator) -> Router<AppState> {
+    Router::new()
+        .route("/api/entries/{id}/{file}", get(export::export_entry))
+        .route_layer(middleware::from_fn_with_state(
+            validator,
+            auth::authenticate,
+        ))
+        .route_layer(middleware::from_fn(export::only_export_files))
 }
 
 async fn not_found() -> ApiError {
@@ -140,7 +162,8 @@ fn api_cors() -> CorsLayer {
 
 /// Strips wallabag's optional format suffix before routing, so that
 /// `/api/entries.json` and `/api/entries` are one route (§1.1). The export
-/// route keeps its suffix: there `.json` is the export format (§11.5).
+/// route keeps its suffix: there `.json` is the export format (§11.5); and
+/// so do the files below `/api/doc/` (`swagger-ui.css`, `openapi.json`).
 pub fn normalise_path(mut request: Request) -> Request {
     if let Some(stripped) = strip_format_suffix(request.uri().path()) {
         let mut parts = request.uri().clone().into_parts();
@@ -159,7 +182,7 @@ pub fn normalise_path(mut request: Request) -> Request {
 }
 
 fn strip_format_suffix(path: &str) -> Option<String> {
-    if !path.starts_with("/api/") {
+    if !path.starts_with("/api/") || path.starts_with("/api/doc/") {
         return None;
     }
     let (dir, last) = path.rsplit_once('/')?;
@@ -175,7 +198,7 @@ mod tests {
     use super::strip_format_suffix;
 
     #[test]
-    fn format_suffixes_are_stripped_except_on_export() {
+    fn format_suffixes_are_stripped_except_on_export_and_doc_files() {
         assert_eq!(
             strip_format_suffix("/api/entries.json").unwrap(),
             "/api/entries"
@@ -187,5 +210,7 @@ mod tests {
         assert_eq!(strip_format_suffix("/api/entries/12/export.json"), None);
         assert_eq!(strip_format_suffix("/api/entries"), None);
         assert_eq!(strip_format_suffix("/healthz.json"), None);
+        assert_eq!(strip_format_suffix("/api/doc/swagger-ui.css"), None);
+        assert_eq!(strip_format_suffix("/api/doc/openapi.json"), None);
     }
 }

@@ -4,6 +4,7 @@
 //! them.
 
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// A requested page that exists. `pages` is at least 1, even for an empty
 /// list.
@@ -103,12 +104,12 @@ fn encode(value: &str) -> String {
     encoded
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct Href {
     pub href: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct PageLinks {
     #[serde(rename = "self")]
     pub this: Href,
@@ -120,13 +121,13 @@ pub struct PageLinks {
     pub previous: Option<Href>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Embedded<T> {
     pub items: Vec<T>,
 }
 
 /// The envelope, keys in wallabag's order.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct PageResponse<T> {
     pub page: i64,
     pub limit: i64,

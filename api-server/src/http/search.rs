@@ -11,11 +11,11 @@ use axum::http::HeaderMap;
 use serde_json::Value;
 
 use super::entry_wire::EntryResponse;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorResponse};
 use super::pagination::{LinkBuilder, PageResponse, Pagination};
 use super::params::Query;
 use crate::AppState;
-use crate::auth::Authenticated;
+use crate::auth::{AuthErrorResponse, Authenticated};
 use crate::store::search::{SearchPlan, SearchStore};
 
 /// `GET /api/search` — §5.26 and §4.4: the caller's entries whose title,
@@ -23,6 +23,23 @@ use crate::store::search::{SearchPlan, SearchStore};
 /// (all of them without a term), newest first, `page` and `perPage` as in
 /// the list. The links carry `term`, `page` and `perPage`; a page past the
 /// end is a 404.
+#[utoipa::path(
+    get,
+    path = "/api/search",
+    tag = "entries",
+    params(
+        ("term" = Option<String>, Query,
+            description = "Text to find in titles, contents, URLs and annotation texts; \
+                           all entries without it"),
+        ("page" = Option<i64>, Query, description = "Page number, from 1"),
+        ("perPage" = Option<i64>, Query, description = "Entries a page (default 30)"),
+    ),
+    responses(
+        (status = 200, body = PageResponse<EntryResponse>),
+        (status = 401, description = "No token, or a bad or expired one", body = AuthErrorResponse),
+        (status = 404, description = "A page past the end", body = ErrorResponse),
+    ),
+)]
 pub async fn search_entries(
     State(state): State<AppState>,
     Authenticated(user): Authenticated,

@@ -8,7 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
-use super::error::ApiError;
+use super::error::{ApiError, ErrorResponse};
 use crate::AppState;
 use crate::store::share::ShareStore;
 
@@ -29,6 +29,19 @@ struct SharePage {
 /// `GET /share/{uid}` — the public page of a shared entry (the wallabag
 /// feature behind an entry's `is_public`); 404 when not, or no longer,
 /// shared.
+#[utoipa::path(
+    get,
+    path = "/share/{uid}",
+    tag = "share",
+    params(
+        ("uid" = String, Path, description = "The entry's public id"),
+    ),
+    responses(
+        (status = 200, description = "The entry as a web page", content_type = "text/html"),
+        (status = 404, description = "Not shared", body = ErrorResponse),
+    ),
+    security(()),
+)]
 pub async fn show_shared_entry(
     State(state): State<AppState>,
     Path(uid): Path<String>,

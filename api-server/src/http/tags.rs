@@ -16,13 +16,14 @@ use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use chrono::Utc;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::entries::{EntryId, entry_response, parse_id};
 use super::entry_wire::{EntryResponse, TagResponse};
-use super::error::ApiError;
+use super::error::{ApiError, ErrorResponse};
 use super::params::{Body, Query};
 use crate::AppState;
-use crate::auth::Authenticated;
+use crate::auth::{AuthErrorResponse, Authenticated};
 use crate::store::entry;
 use crate::store::entry_batch;
 use crate::store::tag::{self, Tag, normalize_labels};
@@ -64,7 +65,7 @@ impl<S: Send + Sync> FromRequestParts<S> for EntryTagIds {
 }
 
 /// An item of `GET /api/tags`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct TagCountResponse {
     pub id: i64,
     pub label: String,
@@ -75,7 +76,7 @@ pub struct TagCountResponse {
 
 /// A deleted tag: null keys are omitted on these endpoints (§1.5), and the
 /// id is null once the row is gone (§5.22).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct DeletedTagResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -85,6 +86,19 @@ pub struct DeletedTagResponse {
 
 /// `GET /api/entries/{id}/tags` — §5.14: the entry's tags as a compact
 /// array of `{id, label, slug}`, in the order the entry lists them.
+#[utoipa::path(
+    get,
+    path = "/api/entries/{id}/tags",
+    tag = "tags",
+    params(
+        ("id" = i64, Path, description = "The entry's id"),
+    ),
+    responses(
+        (status = 200, body = Vec<TagResponse>),
+        (status = 401, description = "No token, or a bad or expired one", body = AuthErrorResponse),
+        (status = 404, description = "Not the caller's, or no such one", body = ErrorResponse),
+    ),
+)]
 pub async fn list_entry_tags(
     State(state): State<AppState>,
     Authenticated(user): Authenticated,
@@ -100,6 +114,26 @@ pub async fn list_entry_tags(
 /// `POST /api/entries/{id}/tags` — §5.15: adds the body's `tags` (a comma
 /// string or an array; trimmed, lower-cased) to those the entry has. No
 /// tags is no change. Answers with the entry.
+#[utoipa::path(
+    post,
+    path = "/api/entries/{id}/tags",
+    tag = "tags",
+    params(
+        ("id" = i64, Path, description = "The entry's id"),
+    ),
+    request_body(
+        description = "`tags`: comma-separated labels, or an array",
+        content(
+            (Object = "application/x-www-form-urlencoded"),
+            (Object = "application/json", example = json!({"tags": "rust,long read"})),
+        ),
+    ),
+    responses(
+        (status = 200, body = EntryResponse),
+        (status = 401, description = "No token, or a bad or expired one", body = AuthErrorResponse),
+        (status = 404, description = "Not the caller's, or no such one", body = ErrorResponse),
+    ),
+)]
 pub async fn add_entry_tags(
     State(state): State<AppState>,
     Authenticated(user): Authenticated,
@@ -126,6 +160,20 @@ pub async fn add_entry_tags(
 /// entry (nothing happens if it was not linked) and answers with the entry.
 /// A tag id the caller does not have is a 404. The tag row stays, even
 /// when no entry carries it any more.
+#[utoipa::path(
+    delete,
+    path = "/api/entries/{id}/tags/{tag}",
+    tag = "tags",
+    params(
+        ("id" = i64, Path, description = "The entry's id"),
+        ("tag" = i64, Path, description = "The tag's id"),
+    ),
+    responses(
+        (status = 200, body = EntryResponse),
+        (status = 401, description = "No token, or a bad or expired one", body = AuthErrorResponse),
+        (status = 404, description = "Not the caller's, or no such one", body = ErrorResponse),
+    ),
+)]
 pub async fn remove_entry_tag(
     State(state): State<AppState>,
     Authenticated(user): Authenticated,
@@ -149,6 +197,15 @@ pub async fn remove_entry_tag(
 
 /// `GET /api/tags` — §5.21: the caller's tags that are on at least one of
 /// their entries, sorted by label, each with `nbEntries`.
+#[utoipa::path(
+    get,
+    path = "/api/tags",
+    tag = "tags",
+    responses(
+        (status = 200, body = Vec<TagCountResponse>),
+        (status = 401, description = "No token, or a bad or expired one", body = AuthErrorResponse),
+    ),
+)]
 pub async fn list_tags(
     State(state): State<AppState>,
     Authenticated(user): Authenticated,
@@ -169,6 +226,19 @@ pub async fn list_tags(
 
 /// `DELETE /api/tags/{tag}` — §5.22: removes the tag from all the caller's
 /// entries and deletes it; 404 unless it is on one of them.
+#[utoipa::path(
+    delete,
+    path = "/api/tags/{tag}",
+    tag = "tags",
+    params(
+        ("tag" = i64, Path, description = "The tag's id"),
+    ),
+    responses(
+        (status = 200, body = DeletedTagResponse),
+        (status = 401, description = "No token, or a bad or expired one", body = AuthErrorResponse),
+        (status = 404, description = "Not the caller's, or no such one", body = ErrorResponse),
+    ),
+)]
 pub async fn delete_tag(
     State(state): State<AppState>,
     Authenticated(user): Authenticated,
@@ -184,6 +254,19 @@ pub async fn delete_tag(
 
 /// `DELETE /api/tag/label` — §5.23: as §5.22, for the tag whose label is
 /// exactly `tag`, read from the body first, then the query string.
+#[utoipa::path(
+    delete,
+    path = "/api/tag/label",
+    tag = "tags",
+    params(
+        ("tag" = String, Query, description = "The label (the body's `tag` comes first)"),
+    ),
+    responses(
+        (status = 200, body = DeletedTagResponse),
+        (status = 401, description = "No token, or a bad or expired one", body = AuthErrorResponse),
+        (status = 404, description = "Not the caller's, or no such one", body = ErrorResponse),
+    ),
+)]
 pub async fn delete_tag_by_label(
     State(state): State<AppState>,
     Authenticated(user): Authenticated,
@@ -205,6 +288,20 @@ pub async fn delete_tag_by_label(
 /// `DELETE /api/tags/label` — §5.24: as §5.22 for every tag named in
 /// `tags` (comma-separated, not trimmed; body first, then query string).
 /// Answers with those found, ordered by slug; 404 when none is.
+#[utoipa::path(
+    delete,
+    path = "/api/tags/label",
+    tag = "tags",
+    params(
+        ("tags" = String, Query,
+            description = "Comma-separated labels (the body's `tags` comes first)"),
+    ),
+    responses(
+        (status = 200, body = Vec<DeletedTagResponse>),
+        (status = 401, description = "No token, or a bad or expired one", body = AuthErrorResponse),
+        (status = 404, description = "Not the caller's, or no such one", body = ErrorResponse),
+    ),
+)]
 pub async fn delete_tags_by_label(
     State(state): State<AppState>,
     Authenticated(user): Authenticated,

@@ -15,6 +15,19 @@ pub fn date_in(at: DateTime<Utc>, offset: FixedOffset) -> String {
         .to_string()
 }
 
+/// ISO 8601 with a colon in the offset (`+00:00`): the dates of the
+/// exports, whose serializer wallabag builds apart from the API's (§1.4).
+pub fn iso_date(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S%:z").to_string()
+}
+
+/// The same in a given offset.
+pub fn iso_date_in(at: DateTime<Utc>, offset: FixedOffset) -> String {
+    at.with_timezone(&offset)
+        .format("%Y-%m-%dT%H:%M:%S%:z")
+        .to_string()
+}
+
 /// An RFC 3339 timestamp (as introspection sends them) in wallabag's format.
 pub fn date_from_rfc3339(value: &str) -> Option<String> {
     DateTime::parse_from_rfc3339(value)
@@ -38,5 +51,7 @@ mod tests {
             date_from_rfc3339("2026-01-02T03:04:05.123456+00:00").unwrap(),
             "2026-01-02T03:04:05+0000"
         );
+        assert_eq!(iso_date(at), "2016-09-08T09:55:58+00:00");
+        assert_eq!(iso_date_in(at, plus_two), "2016-09-08T11:55:58+02:00");
     }
 }

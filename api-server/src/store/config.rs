@@ -2,12 +2,13 @@
 
 use deadpool_postgres::Pool;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::StoreError;
 
 /// wallabag's `Config` as the API shows it (§4.6): keys in its order, unset
 /// ones omitted.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct UserConfig {
     pub id: i64,
     pub items_per_page: i32,
