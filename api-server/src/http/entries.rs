@@ -267,10 +267,10 @@ pub(super) async fn save_url(
     };
     let tag_ids = tag::ensure_tags(tx, user_id, &changes.tags).await?;
     let linked = tag::attach_tags(tx, id, &tag_ids).await?;
-    if let Some((_, before)) = &existing {
-        if *before != record || linked > 0 {
-            entry::update_entry(tx, user_id, id, &record, now).await?;
-        }
+    if let Some((_, before)) = &existing
+        && (*before != record || linked > 0)
+    {
+        entry::update_entry(tx, user_id, id, &record, now).await?;
     }
     Ok(id)
 }
