@@ -7,7 +7,8 @@
 //! The description documents what clients use; the wallabag contract in
 //! wallabag-api.md stays the reference for every quirk it lists.
 
-use axum::Router;
+use axum::routing::get;
+use axum::{Json, Router};
 use utoipa::openapi::OpenApi as OpenApiDocument;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -19,6 +20,8 @@ use super::{annotations, batch, config, entries, export, info, search, share, ta
 pub const UI_PATH: &str = "/api/doc";
 /// Where the description is served, as JSON.
 pub const OPENAPI_PATH: &str = "/api/doc/openapi.json";
+/// The same description where wallabag serves its own (§5.28).
+pub const WALLABAG_OPENAPI_PATH: &str = "/api/doc.json";
 
 #[derive(OpenApi)]
 #[openapi(
@@ -99,13 +102,19 @@ impl Modify for TokenSchemes {
 }
 
 /// `GET /api/doc` (Swagger UI, redirecting to `/api/doc/`), its files, and
-/// `GET /api/doc/openapi.json`.
+/// the description at `GET /api/doc/openapi.json` and `GET /api/doc.json`.
 pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
+    let description = ApiDoc::openapi();
     // Swagger UI would otherwise send the description to swagger.io's
     // online validator and show its badge: a request to another site.
     let config = Config::default().validator_url("none");
-    SwaggerUi::new(UI_PATH)
-        .url(OPENAPI_PATH, ApiDoc::openapi())
+    let ui: Router<S> = SwaggerUi::new(UI_PATH)
+        .url(OPENAPI_PATH, description.clone())
         .config(config)
-        .into()
+        .into();
+    let description = Json(description);
+    ui.route(
+        WALLABAG_OPENAPI_PATH,
+        get(move || std::future::ready(description.clone())),
+    )
 }

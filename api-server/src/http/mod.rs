@@ -163,7 +163,8 @@ fn api_cors() -> CorsLayer {
 /// Strips wallabag's optional format suffix before routing, so that
 /// `/api/entries.json` and `/api/entries` are one route (§1.1). The export
 /// route keeps its suffix: there `.json` is the export format (§11.5); and
-/// so do the files below `/api/doc/` (`swagger-ui.css`, `openapi.json`).
+/// so do the files below `/api/doc/` (`swagger-ui.css`, `openapi.json`) and
+/// `/api/doc.json`, the description itself (§5.28).
 pub fn normalise_path(mut request: Request) -> Request {
     if let Some(stripped) = strip_format_suffix(request.uri().path()) {
         let mut parts = request.uri().clone().into_parts();
@@ -182,7 +183,10 @@ pub fn normalise_path(mut request: Request) -> Request {
 }
 
 fn strip_format_suffix(path: &str) -> Option<String> {
-    if !path.starts_with("/api/") || path.starts_with("/api/doc/") {
+    if !path.starts_with("/api/")
+        || path.starts_with("/api/doc/")
+        || path == doc::WALLABAG_OPENAPI_PATH
+    {
         return None;
     }
     let (dir, last) = path.rsplit_once('/')?;
@@ -212,5 +216,6 @@ mod tests {
         assert_eq!(strip_format_suffix("/healthz.json"), None);
         assert_eq!(strip_format_suffix("/api/doc/swagger-ui.css"), None);
         assert_eq!(strip_format_suffix("/api/doc/openapi.json"), None);
+        assert_eq!(strip_format_suffix("/api/doc.json"), None);
     }
 }

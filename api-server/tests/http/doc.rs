@@ -55,6 +55,21 @@ async fn the_openapi_description_lists_the_routes() {
     );
 }
 
+/// §5.28: wallabag serves its description at `/api/doc.json`; so does this
+/// server, the same document as below `/api/doc/`, and its `.json` is not
+/// taken for a format suffix.
+#[tokio::test]
+async fn the_description_is_also_at_wallabags_path() {
+    let app = TestApp::start().await;
+
+    let response = app.http.get(app.url("/api/doc.json")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.url().path(), "/api/doc.json");
+    assert_eq!(response.headers()["content-type"], "application/json");
+    let doc: Value = response.json().await.unwrap();
+    assert_eq!(doc, openapi(&app).await);
+}
+
 /// Every operation described is one the server routes: with no token each
 /// answers something other than "no such route" (404) or "no such method"
 /// (405).
