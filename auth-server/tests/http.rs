@@ -215,6 +215,63 @@ async fn password_grant_matches_username_or_email_case_insensitively() {
     }
 }
 
+/// Guessing passwords through the password grant meets the web sign-in's
+/// throttle, with one budget for both and for every spelling of the
+/// account: past the limit even the right password is refused with 429 and
+/// `Retry-After`, until the window has passed. Other accounts are not
+/// affected.
+#[tokio::test]
+async fn password_guesses_at_the_token_endpoint_are_throttled() {
+    let server = TestServer::start_with(|config| config.sign_in_account_limit = 3).await;
+    let app = alice_and_app(&server).await;
+    server.create_user("bob", "bob@example.com").await;
+    let log_in = |login: &'static str, password: &'static str| {
+        let server = &server;
+        let app = &app;
+        async move {
+            server
+                .token(&[
+                    ("grant_type", "password"),
+                    ("client_id", &app.id),
+                    ("client_secret", &app.secret),
+                    ("username", login),
+                    ("password", password),
+                ])
+                .await
+        }
+    };
+
+    // Two guesses here, one on the web form, each spelt differently.
+    for login in ["alice", "Alice@Example.com"] {
+        assert_eq!(
+            error_of(log_in(login, "wrong").await).await,
+            error("invalid_grant", "Invalid username and password combination")
+        );
+    }
+    assert_eq!(server.browser().sign_in("ALICE", "wrong").await.status, 200);
+
+    let locked = log_in("alice", PASSWORD).await;
+    assert_eq!(locked.headers()["retry-after"], "900");
+    assert_eq!(locked.headers()["cache-control"], "no-store");
+    let (status, code, description) = error_of(locked).await;
+    assert_eq!((status, code.as_str()), (429, "invalid_grant"));
+    assert!(
+        description.contains("Too many failed sign-ins"),
+        "{description}"
+    );
+    assert_eq!(
+        server.browser().sign_in("alice", PASSWORD).await.status,
+        429
+    );
+
+    assert_eq!(log_in("bob", PASSWORD).await.status(), 200);
+
+    server
+        .sql("UPDATE sign_in_failures SET window_started_at = now() - interval '1 hour'")
+        .await;
+    assert_eq!(log_in("alice", PASSWORD).await.status(), 200);
+}
+
 /// Client credentials may come as HTTP Basic instead of parameters.
 #[tokio::test]
 async fn client_may_authenticate_with_http_basic() {

@@ -26,6 +26,10 @@ pub enum OAuthError {
     /// means 401 and a `WWW-Authenticate` challenge.
     #[error("client authentication failed")]
     Unauthenticated,
+    /// Too many failed sign-ins for the account or the caller's address
+    /// (`AppState::sign_in`): 429, and `Retry-After` says when to return.
+    #[error("sign-in throttled")]
+    Throttled { retry_after: u32 },
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -70,6 +74,11 @@ impl IntoResponse for OAuthError {
                 "invalid_client",
                 "Client authentication failed",
             ),
+            Self::Throttled { .. } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "invalid_grant",
+                "Too many failed sign-ins for this account or address. Try again later.",
+            ),
             Self::Internal(cause) => {
                 // Logged once, inside the request span that carries the
                 // request id; the client gets the id (response header) only.
@@ -88,11 +97,19 @@ impl IntoResponse for OAuthError {
                 error_description: description,
             }),
         );
-        if matches!(self, Self::Unauthenticated) {
-            response.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Basic realm=\"auth-server\""),
-            );
+        match self {
+            Self::Unauthenticated => {
+                response.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Basic realm=\"auth-server\""),
+                );
+            }
+            Self::Throttled { retry_after } => {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+            }
+            Self::Protocol { .. } | Self::Internal(_) => {}
         }
         response
     }

@@ -10,10 +10,13 @@ mod registration;
 mod revoke;
 mod token;
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::ConnectInfo;
+use axum::http::request::Parts;
 use axum::http::{HeaderName, Method, header};
 use axum::routing::{get, post};
 use deadpool_postgres::Pool;
@@ -50,6 +53,9 @@ pub enum Credentials {
     /// Right password, disabled account: said only to someone who knows
     /// the password.
     Disabled,
+    /// Too many recent failures for the account or the address; the
+    /// password was not checked.
+    Throttled,
 }
 
 impl AppState {
@@ -87,25 +93,87 @@ impl AppState {
         )
     }
 
-    /// Checks a log-in (username or e-mail) and password, for the password
-    /// grant and the sign-in page alike. An unknown user is verified
-    /// against a dummy hash, so timing does not reveal which accounts exist.
-    pub async fn check_credentials(
+    /// Checks a sign-in (username or e-mail, and password) for the password
+    /// grant and the sign-in page alike, under one throttle: failures count
+    /// per account and per client address in a table every replica shares,
+    /// and past either limit the attempt is refused before any hashing, so
+    /// a guesser learns nothing and costs nothing. An unknown user is
+    /// verified against a dummy hash, so timing does not reveal which
+    /// accounts exist.
+    pub async fn sign_in(
         &self,
         login: &str,
         password: &str,
+        address: &str,
     ) -> Result<Credentials, StoreError> {
         let account = self.users.find_for_login(login).await?;
+        // One count per account however it is spelt (username or e-mail,
+        // any case), so alternating spellings buys a guesser nothing; an
+        // unknown login counts under its own spelling.
+        let account_key = match &account {
+            Some(a) => format!("account:#{}", a.id),
+            None => format!("account:{}", login.to_lowercase()),
+        };
+        let address_key = format!("address:{address}");
+        let window = self.config.sign_in_window;
+        let failures = self
+            .sessions
+            .failures(&account_key, &address_key, window)
+            .await?;
+        if failures.account >= self.config.sign_in_account_limit
+            || failures.address >= self.config.sign_in_address_limit
+        {
+            tracing::warn!(
+                account_failures = failures.account,
+                address_failures = failures.address,
+                "sign-in throttled"
+            );
+            return Ok(Credentials::Throttled);
+        }
+
         let (user_id, stored_hash, disabled) = match account {
             Some(a) => (Some(a.id), Some(a.password_hash), a.disabled),
             None => (None, None, false),
         };
         let verified = self.hasher.verify(password.to_owned(), stored_hash).await;
-        Ok(match user_id {
+        let credentials = match user_id {
             Some(_) if verified && disabled => Credentials::Disabled,
             Some(id) if verified => Credentials::Valid(id),
             _ => Credentials::Invalid,
-        })
+        };
+
+        match credentials {
+            Credentials::Invalid => {
+                self.sessions
+                    .record_failure(&account_key, &address_key, window)
+                    .await?;
+            }
+            Credentials::Valid(_) => self.sessions.clear_failures(&account_key).await?,
+            Credentials::Disabled | Credentials::Throttled => {}
+        }
+        Ok(credentials)
+    }
+
+    /// The address a request came from: the last `X-Forwarded-For` entry
+    /// when a trusted gateway fronts this server (the entry that gateway
+    /// appended; earlier ones are the client's to forge), else the TCP peer.
+    pub fn client_address(&self, parts: &Parts) -> String {
+        if self.config.trust_forwarded_for
+            && let Some(forwarded) = parts
+                .headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .map(str::trim)
+                .rfind(|v| !v.is_empty())
+        {
+            return forwarded.to_owned();
+        }
+        parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or_else(|| "unknown".to_owned(), |info| info.0.ip().to_string())
     }
 
     fn token_response(&self, access_token: String, refresh_token: Option<String>) -> TokenResponse {

@@ -9,6 +9,7 @@ use std::borrow::Cow;
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use oxide_auth::code_grant::accesstoken::{
@@ -48,9 +49,10 @@ pub struct TokenResponse {
 /// `client_credentials` and `authorization_code`.
 pub async fn issue_token(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    parts: Parts,
     params: OAuthParams,
 ) -> Result<Response, OAuthError> {
+    let headers = &parts.headers;
     let grant_type = params
         .get("grant_type")
         .filter(|g| is_recognised_grant_type(g))
@@ -59,7 +61,7 @@ pub async fn issue_token(
             "Invalid grant_type parameter or parameter missing",
         ))?;
 
-    let client = authenticate_client(&state, &headers, &params).await?;
+    let client = authenticate_client(&state, headers, &params).await?;
     // A public client proves nothing about itself, so whatever its row
     // says it may only redeem codes and refresh (`PUBLIC_CLIENT_GRANTS`).
     if !client.allows_grant(grant_type)
@@ -72,10 +74,13 @@ pub async fn issue_token(
     }
 
     let token = match grant_type {
-        "password" => password_grant(&state, &client, &params).await?,
-        "refresh_token" => refresh_grant(&state, &client, &headers, &params).await?,
+        "password" => {
+            let address = state.client_address(&parts);
+            password_grant(&state, &client, &params, &address).await?
+        }
+        "refresh_token" => refresh_grant(&state, &client, headers, &params).await?,
         "client_credentials" => client_credentials_grant(&state, &client, &params).await?,
-        "authorization_code" => code_grant(&state, &client, &headers, &params).await?,
+        "authorization_code" => code_grant(&state, &client, headers, &params).await?,
         // A grant a client may be registered with but that this endpoint
         // does not serve (wallabag's `token`): row 9 of §3.4.
         _ => {
@@ -123,12 +128,14 @@ fn refuse_scope(params: &OAuthParams) -> Result<(), OAuthError> {
 }
 
 /// The resource owner password grant (RFC 6749 §4.3), which oxide-auth does
-/// not implement: the user is checked here, then tokens are minted by the
-/// same issuer as every other grant.
+/// not implement: the user is checked here, under the same sign-in throttle
+/// as the web form (RFC 9700 §2.4: guessing is as easy here as there), then
+/// tokens are minted by the same issuer as every other grant.
 async fn password_grant(
     state: &AppState,
     client: &Client,
     params: &OAuthParams,
+    address: &str,
 ) -> Result<TokenResponse, OAuthError> {
     let (Some(username), Some(password)) = (params.get("username"), params.get("password")) else {
         return Err(OAuthError::bad_request(
@@ -137,7 +144,7 @@ async fn password_grant(
         ));
     };
 
-    let user_id = match state.check_credentials(username, password).await? {
+    let user_id = match state.sign_in(username, password, address).await? {
         Credentials::Valid(id) => id,
         Credentials::Invalid => {
             return Err(OAuthError::bad_request(
@@ -150,6 +157,11 @@ async fn password_grant(
                 "invalid_grant",
                 "User account is disabled.",
             ));
+        }
+        Credentials::Throttled => {
+            return Err(OAuthError::Throttled {
+                retry_after: state.config.sign_in_window,
+            });
         }
     };
     refuse_scope(params)?;

@@ -1,11 +1,9 @@
-//! Web sessions: who is signed in, CSRF tokens, and the client address
-//! sign-in throttling counts against.
+//! Web sessions: who is signed in, CSRF tokens, and where a sign-in may
+//! return to.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
-use axum::extract::ConnectInfo;
-use axum::http::{HeaderMap, HeaderValue, request::Parts};
+use axum::http::{HeaderMap, HeaderValue};
 use chrono::Utc;
 use cookie::SameSite;
 use subtle::ConstantTimeEq;
@@ -103,28 +101,6 @@ pub fn tokens_match(expected: &str, presented: Option<&str>) -> bool {
         }
         _ => false,
     }
-}
-
-/// The address a request came from: the last `X-Forwarded-For` entry when
-/// a trusted gateway fronts this server (the entry that gateway appended;
-/// earlier ones are the client's to forge), else the TCP peer.
-pub fn client_address(state: &AppState, parts: &Parts) -> String {
-    if state.config.trust_forwarded_for
-        && let Some(forwarded) = parts
-            .headers
-            .get_all("x-forwarded-for")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .map(str::trim)
-            .rfind(|v| !v.is_empty())
-    {
-        return forwarded.to_owned();
-    }
-    parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or_else(|| "unknown".to_owned(), |info| info.0.ip().to_string())
 }
 
 /// A path to come back to after signing in, if it is one of ours: a local

@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use super::cookies;
 use super::page::{Nav, WebError, render, see_other};
-use super::session::{self, client_address, local_path, tokens_match};
+use super::session::{self, local_path, tokens_match};
 use crate::http::{AppState, Credentials};
 use crate::oauth::opaque;
 
@@ -101,8 +101,9 @@ pub async fn show_sign_in(
     ))
 }
 
-/// `POST /login_check` — checks the form's CSRF token, the throttle, then
-/// the password; on success opens a session and goes where `next` says.
+/// `POST /login_check` — checks the form's CSRF token, then the password
+/// under the sign-in throttle (`AppState::sign_in`); on success opens a
+/// session and goes where `next` says.
 pub async fn sign_in(
     State(state): State<AppState>,
     parts: Parts,
@@ -139,52 +140,34 @@ pub async fn sign_in(
         ));
     }
 
-    // Throttling per account and per address, checked before the password
-    // so a locked-out guesser learns nothing and costs no hashing.
-    let account_key = format!("account:{}", username.to_lowercase());
-    let address_key = format!("address:{}", client_address(&state, &parts));
-    let window = state.config.sign_in_window;
-    let failures = state
-        .sessions
-        .failures(&account_key, &address_key, window)
-        .await?;
-    if failures.account >= state.config.sign_in_account_limit
-        || failures.address >= state.config.sign_in_address_limit
-    {
-        tracing::warn!(
-            account_failures = failures.account,
-            address_failures = failures.address,
-            "sign-in throttled"
-        );
-        let minutes = window.div_ceil(60);
-        let mut response = form_again(
-            StatusCode::TOO_MANY_REQUESTS,
-            &format!("Too many failed sign-ins. Try again in {minutes} minutes."),
-        );
-        response.headers_mut().insert(
-            header::RETRY_AFTER,
-            HeaderValue::from_str(&window.to_string()).unwrap_or(HeaderValue::from_static("900")),
-        );
-        return Ok(response);
-    }
-
-    // 200 with the form again on failure: the Android wizard treats any
-    // other status as a broken server rather than a wrong password.
-    let user_id = match state.check_credentials(username, password).await? {
+    // 200 with the form again on a wrong password: the Android wizard
+    // treats any other status as a broken server rather than a wrong
+    // password.
+    let address = state.client_address(&parts);
+    let user_id = match state.sign_in(username, password, &address).await? {
         Credentials::Valid(user_id) => user_id,
         Credentials::Invalid => {
-            state
-                .sessions
-                .record_failure(&account_key, &address_key, window)
-                .await?;
             return Ok(form_again(StatusCode::OK, "Invalid username or password."));
         }
         Credentials::Disabled => {
             return Ok(form_again(StatusCode::OK, "This account is disabled."));
         }
+        Credentials::Throttled => {
+            let window = state.config.sign_in_window;
+            let mut response = form_again(
+                StatusCode::TOO_MANY_REQUESTS,
+                &format!(
+                    "Too many failed sign-ins. Try again in {} minutes.",
+                    window.div_ceil(60)
+                ),
+            );
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(window));
+            return Ok(response);
+        }
     };
 
-    state.sessions.clear_failures(&account_key).await?;
     let session_cookie = session::start(&state, user_id).await?;
     let mut response = see_other(next.unwrap_or("/"));
     let set = response.headers_mut();
