@@ -6,6 +6,7 @@
 
 pub mod cookies;
 pub mod developer;
+pub mod extract;
 pub mod page;
 pub mod session;
 pub mod sign_in;

@@ -5,14 +5,14 @@
 use std::time::Duration;
 
 use askama::Template;
-use axum::Form;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header, request::Parts};
 use axum::response::{IntoResponse, Response};
 use cookie::SameSite;
 use serde::Deserialize;
 
 use super::cookies;
+use super::extract::{Form, Query};
 use super::page::{Nav, WebError, render, see_other};
 use super::session::{self, local_path, tokens_match};
 use crate::http::{AppState, Credentials};

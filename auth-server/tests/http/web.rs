@@ -127,6 +127,36 @@ async fn a_sign_in_without_the_forms_token_is_refused() {
     assert_eq!(count(&server, "web_sessions").await, 0);
 }
 
+/// A form or address the pages cannot read gets the error page, a 400
+/// saying what was wrong, and signs no one in.
+#[tokio::test]
+async fn unreadable_forms_and_addresses_get_the_error_page() {
+    let server = TestServer::start().await;
+    server.create_user("alice", "alice@example.com").await;
+    let browser = server.browser();
+    let csrf = browser.get("/login").await.hidden("_csrf_token");
+
+    let doubled = browser
+        .post(
+            "/login_check",
+            &[
+                ("_username", "alice"),
+                ("_username", "bob"),
+                ("_password", PASSWORD),
+                ("_csrf_token", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(doubled.status, 400);
+    assert!(doubled.body.contains("id=\"error\""), "{}", doubled.body);
+    assert!(doubled.body.contains("This form could not be read"));
+    assert!(browser.cookie("session").is_none());
+
+    let address = browser.get("/login?next=/a&next=/b").await;
+    assert_eq!(address.status, 400);
+    assert!(address.body.contains("This address could not be read"));
+}
+
 #[tokio::test]
 async fn a_wrong_password_shows_the_form_again() {
     let server = TestServer::start().await;
