@@ -931,15 +931,7 @@ async fn disabled_user_gets_no_token_and_loses_existing_ones() {
 async fn metadata_describes_the_endpoints() {
     let server = TestServer::start().await;
 
-    let body: Value = server
-        .http
-        .get(server.url("/.well-known/oauth-authorization-server"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body = server.metadata().await;
 
     assert_eq!(body["issuer"], "http://auth.test");
     assert_eq!(body["token_endpoint"], "http://auth.test/oauth/v2/token");

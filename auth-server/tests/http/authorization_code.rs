@@ -565,15 +565,7 @@ async fn the_code_exchange_reports_missing_parameters() {
 #[tokio::test]
 async fn metadata_advertises_the_authorization_endpoint() {
     let server = TestServer::start().await;
-    let metadata: Value = server
-        .http
-        .get(server.url("/.well-known/oauth-authorization-server"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let metadata = server.metadata().await;
     assert_eq!(
         metadata["authorization_endpoint"],
         "http://auth.test/oauth/v2/auth"

@@ -148,6 +148,18 @@ impl TestServer {
         }
     }
 
+    /// The RFC 8414 metadata document.
+    pub async fn metadata(&self) -> serde_json::Value {
+        let response = self
+            .http
+            .get(self.url("/.well-known/oauth-authorization-server"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        response.json().await.unwrap()
+    }
+
     /// POSTs a form to the token endpoint.
     pub async fn token(&self, form: &[(&str, &str)]) -> reqwest::Response {
         self.http
