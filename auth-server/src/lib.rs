@@ -36,8 +36,15 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
 
     let listener = TcpListener::bind(config.listen_addr).await?;
     tracing::info!(addr = %listener.local_addr()?, "listening");
-    let app = http::router(http::AppState::new(config, pool.clone()));
-    shared::http::serve(listener, app).await?;
+    let state = http::AppState::new(config, pool.clone());
+    let revocations = state.revocations.clone();
+    let app = http::router(state);
+    shared::http::serve_until(listener, app, async move {
+        shared::http::shutdown_signal().await;
+        // The revocation streams never end by themselves.
+        revocations.close();
+    })
+    .await?;
     pool.close();
     Ok(())
 }

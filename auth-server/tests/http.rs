@@ -1,7 +1,7 @@
 //! auth-server over real HTTP against real Postgres: every grant, every
 //! error of wallabag-api.md §3.4 in its order, rotation and reuse detection,
-//! revocation, introspection, the admin CLI; the authorization-code grant
-//! and the web pages in their own modules.
+//! revocation, introspection, the admin CLI; the authorization-code grant,
+//! the revocation stream and the web pages in their own modules.
 
 // A failed unwrap is a failed test, with the value in the message.
 #![allow(clippy::unwrap_used)]
@@ -10,6 +10,8 @@ mod support;
 
 #[path = "http/authorization_code.rs"]
 mod authorization_code;
+#[path = "http/revocations.rs"]
+mod revocations;
 #[path = "http/web.rs"]
 mod web;
 

@@ -59,11 +59,22 @@ pub fn instrument(router: Router) -> Router {
 /// Serves until Ctrl-C or SIGTERM, then stops accepting and lets in-flight
 /// requests finish. Handlers can read the peer address (`ConnectInfo`).
 pub async fn serve(listener: TcpListener, router: Router) -> std::io::Result<()> {
+    serve_until(listener, router, shutdown_signal()).await
+}
+
+/// `serve`, with the moment to stop given by `shutdown`: a server with
+/// responses that never finish by themselves (an event stream) ends them
+/// there, or graceful shutdown would wait for them forever.
+pub async fn serve_until(
+    listener: TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     axum::serve(
         listener,
         router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
+    .with_graceful_shutdown(shutdown)
     .await
 }
 

@@ -7,6 +7,7 @@ mod introspect;
 mod metadata;
 mod params;
 mod registration;
+mod revocations;
 mod revoke;
 mod token;
 
@@ -26,6 +27,7 @@ use tower_http::cors::{Any, CorsLayer};
 use crate::config::Config;
 use crate::oauth::{PgAuthorizer, PgIssuer, PgRegistrar};
 use crate::password::PasswordHasher;
+use crate::store::revocation::RevocationHub;
 use crate::store::{ClientStore, CodeStore, SessionStore, StoreError, TokenStore, UserStore};
 
 pub use error::OAuthError;
@@ -44,6 +46,7 @@ pub struct AppState {
     pub sessions: SessionStore,
     pub registrar: PgRegistrar,
     pub hasher: PasswordHasher,
+    pub revocations: RevocationHub,
 }
 
 /// What a username and password amount to.
@@ -69,6 +72,7 @@ impl AppState {
             codes: CodeStore::new(pool.clone()),
             sessions: SessionStore::new(pool.clone()),
             registrar: PgRegistrar::new(ClientStore::new(pool.clone())),
+            revocations: RevocationHub::new(config.database_url.clone()),
             config: Arc::new(config),
             pool,
         }
@@ -217,6 +221,10 @@ pub fn router(state: AppState) -> Router {
             get(authorize::show_consent).post(authorize::answer_consent),
         )
         .route("/oauth/v2/revoke", post(revoke::revoke_token))
+        .route(
+            "/oauth/v2/revocations",
+            get(revocations::stream_revocations),
+        )
         .layer(oauth_cors());
 
     let app = Router::new()

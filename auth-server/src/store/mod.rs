@@ -3,6 +3,7 @@
 
 pub mod client;
 pub mod code;
+pub mod revocation;
 pub mod session;
 pub mod token;
 pub mod user;
