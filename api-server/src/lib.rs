@@ -123,8 +123,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
 
     let listener = TcpListener::bind(config.listen_addr).await?;
     tracing::info!(addr = %listener.local_addr()?, "listening");
-    let app = app(AppState::new(config, pool.clone())?);
-    shared::http::serve(listener, app).await?;
+    let state = AppState::new(config, pool.clone())?;
+    auth::revocation::spawn(state.auth_server.clone(), state.validator.clone());
+    shared::http::serve(listener, app(state)).await?;
     pool.close();
     Ok(())
 }

@@ -1,5 +1,6 @@
-//! Calls to auth-server: token introspection (RFC 7662), and registering
-//! users who sign up through the API (users belong to auth-server).
+//! Calls to auth-server: token introspection (RFC 7662), its revocation
+//! stream, and registering users who sign up through the API (users belong
+//! to auth-server).
 
 use std::time::{Duration, Instant};
 
@@ -11,8 +12,12 @@ use url::Url;
 #[derive(Clone)]
 pub struct AuthServerClient {
     http: reqwest::Client,
+    /// For the revocation stream, a response that never ends: without the
+    /// overall timeout of `http`, which would cut it.
+    streaming: reqwest::Client,
     endpoint: Url,
     registration: Url,
+    revocations: Url,
     client_id: String,
     client_secret: Secret,
 }
@@ -36,16 +41,25 @@ impl AuthServerClient {
         let registration = auth_server_url
             .join("/internal/users")
             .map_err(|e| IntrospectionError(e.to_string()))?;
+        let revocations = auth_server_url
+            .join("/oauth/v2/revocations")
+            .map_err(|e| IntrospectionError(e.to_string()))?;
         let http = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout)
             .pool_max_idle_per_host(64)
             .build()
             .map_err(|e| IntrospectionError(e.to_string()))?;
+        let streaming = reqwest::Client::builder()
+            .connect_timeout(timeout)
+            .build()
+            .map_err(|e| IntrospectionError(e.to_string()))?;
         Ok(Self {
             http,
+            streaming,
             endpoint,
             registration,
+            revocations,
             client_id,
             client_secret,
         })
@@ -84,6 +98,23 @@ impl AuthServerClient {
         let elapsed = started.elapsed();
         metrics::histogram!("introspection_duration_seconds").record(elapsed.as_secs_f64());
         Ok(answer)
+    }
+
+    /// Opens auth-server's revocation stream (`auth::revocation` reads it).
+    pub async fn follow_revocations(&self) -> Result<reqwest::Response, IntrospectionError> {
+        let response = self
+            .streaming
+            .get(self.revocations.clone())
+            .basic_auth(&self.client_id, Some(self.client_secret.expose()))
+            .header(reqwest::header::ACCEPT, "text/event-stream")
+            .send()
+            .await
+            .map_err(|e| IntrospectionError(e.without_url().to_string()))?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(IntrospectionError(format!("auth-server answered {status}")));
+        }
+        Ok(response)
     }
 }
 

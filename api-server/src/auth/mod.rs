@@ -8,6 +8,7 @@
 //! public ones included, as upstream does.
 
 pub mod introspection;
+pub mod revocation;
 pub mod token;
 pub mod validator;
 

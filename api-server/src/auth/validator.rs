@@ -7,6 +7,7 @@
 //! introspection call.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
@@ -45,7 +46,9 @@ pub enum Refusal {
     Expired,
 }
 
-type Key = [u8; 32];
+/// A token's SHA-256: what its answer is cached under, and what
+/// auth-server names it by when it is revoked.
+pub type Key = [u8; 32];
 
 #[derive(Clone)]
 pub struct TokenValidator {
@@ -57,6 +60,9 @@ pub struct TokenValidator {
     /// RFC 7662 says nothing about an inactive token, yet wallabag clients
     /// refresh only when told the token "expired" (wallabag-api.md §11.2).
     seen_expiries: moka::sync::Cache<Key, i64>,
+    /// Counts the revocations told (`forget`, `forget_all`): an answer
+    /// fetched while one arrived may predate it, so it is not kept.
+    revocations: Arc<AtomicU64>,
 }
 
 struct AnswerExpiry {
@@ -99,6 +105,7 @@ impl TokenValidator {
             misses: metrics::counter!("token_cache_lookups_total", "result" => "miss"),
             answers,
             seen_expiries,
+            revocations: Arc::new(AtomicU64::new(0)),
         }
     }
 
@@ -109,6 +116,7 @@ impl TokenValidator {
         token: &str,
     ) -> Result<Result<Arc<CurrentUser>, Refusal>, Arc<IntrospectionError>> {
         let key: Key = Sha256::digest(token.as_bytes()).into();
+        let revocations = self.revocations.load(Ordering::Acquire);
         let mut missed = false;
         let validation = self
             .answers
@@ -120,6 +128,12 @@ impl TokenValidator {
             .await?;
         if missed {
             self.misses.increment(1);
+            // A revocation told while auth-server was being asked may be
+            // this token's, and the answer from before it: this request
+            // raced the revocation, but the next one asks again.
+            if self.revocations.load(Ordering::Acquire) != revocations {
+                self.answers.invalidate(&key).await;
+            }
         } else {
             self.hits.increment(1);
         }
@@ -145,6 +159,19 @@ impl TokenValidator {
                 }))
             }
         }
+    }
+
+    /// Drops the cached answer for one token, named by its digest: auth-server
+    /// said it was revoked (`auth::revocation`).
+    pub async fn forget(&self, key: &Key) {
+        self.revocations.fetch_add(1, Ordering::AcqRel);
+        self.answers.invalidate(key).await;
+    }
+
+    /// Drops every cached answer, when revocations may have gone untold.
+    pub fn forget_all(&self) {
+        self.revocations.fetch_add(1, Ordering::AcqRel);
+        self.answers.invalidate_all();
     }
 }
 

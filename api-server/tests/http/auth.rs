@@ -247,11 +247,14 @@ async fn concurrent_misses_make_one_introspection_call() {
     assert_eq!(app.introspection_count(), 1);
 }
 
-/// A revoked token keeps working until its cached answer ends, then stops.
+/// Without the revocation stream (auth-server out of reach of it), a
+/// revoked token keeps working until its cached answer ends, then stops:
+/// `TOKEN_CACHE_TTL` bounds it.
 #[tokio::test]
-async fn revoked_token_is_refused_once_its_cache_entry_ends() {
+async fn without_the_stream_a_revoked_token_is_refused_once_its_answer_ends() {
     let app = TestApp::start_with(Options {
         token_cache_ttl: 1,
+        follow_revocations: false,
         ..Options::default()
     })
     .await;
@@ -276,6 +279,166 @@ async fn revoked_token_is_refused_once_its_cache_entry_ends() {
         "The access token provided is invalid.",
     )
     .await;
+}
+
+/// Polls `GET /api/user` with `token` until it is refused, for at most
+/// ten seconds; the answer that came.
+async fn refused_soon(app: &TestApp, token: &str) -> reqwest::Response {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let response = get(app, "/api/user", Some(token)).await;
+        if response.status() != 200 || tokio::time::Instant::now() > deadline {
+            return response;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// auth-server's revocation stream reaches the cache: a token revoked at
+/// the revocation endpoint is refused at once, though its cached answer
+/// had an hour to live.
+#[tokio::test]
+async fn a_revoked_token_is_refused_at_once_despite_its_cached_answer() {
+    let app = TestApp::start_with(Options {
+        token_cache_ttl: 3600,
+        ..Options::default()
+    })
+    .await;
+    let token = app.user_token("alice").await;
+    assert_eq!(get(&app, "/api/user", Some(&token)).await.status(), 200);
+    let introspected = app.introspection_count();
+
+    let revoked = app
+        .http
+        .post(format!("{}/oauth/v2/revoke", app.auth_base))
+        .basic_auth(&app.client_id, Some(&app.client_secret))
+        .form(&[("token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), 200);
+
+    assert_unauthorized(
+        refused_soon(&app, &token).await,
+        "invalid_grant",
+        "The access token provided is invalid.",
+    )
+    .await;
+    // Refused because it was asked about again, not guessed.
+    assert_eq!(app.introspection_count(), introspected + 1);
+}
+
+/// A reused refresh token revokes its whole family at auth-server, and
+/// every access token of the family stops working here too, cached or not.
+#[tokio::test]
+async fn a_reused_refresh_token_ends_its_familys_cached_access_tokens() {
+    let app = TestApp::start_with(Options {
+        token_cache_ttl: 3600,
+        ..Options::default()
+    })
+    .await;
+    app.create_user("alice").await;
+    let first = app.login("alice").await;
+    let refresh = |refresh_token: String| {
+        let request = app
+            .http
+            .post(format!("{}/oauth/v2/token", app.auth_base))
+            .form(&[
+                ("grant_type", "refresh_token".to_owned()),
+                ("client_id", app.client_id.clone()),
+                ("client_secret", app.client_secret.clone()),
+                ("refresh_token", refresh_token),
+            ]);
+        async move { request.send().await.unwrap() }
+    };
+    let old_refresh = first["refresh_token"].as_str().unwrap().to_owned();
+    let second: Value = refresh(old_refresh.clone()).await.json().await.unwrap();
+    let tokens = [&first, &second].map(|t| t["access_token"].as_str().unwrap().to_owned());
+    for token in &tokens {
+        assert_eq!(get(&app, "/api/user", Some(token)).await.status(), 200);
+    }
+
+    // The rotated-out refresh token, presented again: a replay.
+    assert_eq!(refresh(old_refresh).await.status(), 400);
+
+    for token in &tokens {
+        assert_eq!(refused_soon(&app, token).await.status(), 401);
+    }
+}
+
+/// An introspection answer on its way while a revocation is told may be
+/// from before it: it serves the request that raced the revocation, but is
+/// not kept, so the next request asks auth-server again. (A stand-in
+/// introspection endpoint holds its answer until the revocation is told.)
+#[tokio::test]
+async fn an_answer_that_raced_a_revocation_is_not_kept() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use api_server::auth::TokenValidator;
+    use api_server::auth::introspection::AuthServerClient;
+    use sha2::{Digest, Sha256};
+    use shared::introspection::{ActiveToken, IntrospectionResponse, TokenUser};
+    use tokio::sync::{Notify, Semaphore};
+
+    shared::tls::install_crypto_provider();
+    let asked = Arc::new(Notify::new());
+    let answer = Arc::new(Semaphore::new(0));
+    let calls = Arc::new(AtomicUsize::new(0));
+    let endpoint = {
+        let (asked, answer, calls) = (asked.clone(), answer.clone(), calls.clone());
+        axum::routing::post(move || async move {
+            calls.fetch_add(1, Ordering::SeqCst);
+            asked.notify_one();
+            answer.acquire().await.unwrap().forget();
+            axum::Json(IntrospectionResponse::active(ActiveToken {
+                scope: String::new(),
+                client_id: "1_app".into(),
+                username: Some("alice".into()),
+                sub: "1".into(),
+                exp: chrono::Utc::now().timestamp() + 3600,
+                iat: chrono::Utc::now().timestamp(),
+                token_type: "bearer".into(),
+                user: Some(TokenUser {
+                    id: 1,
+                    email: "alice@example.com".into(),
+                    name: None,
+                    created_at: "2026-01-01T00:00:00+00:00".into(),
+                    updated_at: "2026-01-01T00:00:00+00:00".into(),
+                }),
+            }))
+        })
+    };
+    let router = axum::Router::new().route("/oauth/v2/introspect", endpoint);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = url::Url::parse(&format!("http://{}", listener.local_addr().unwrap())).unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let client = AuthServerClient::new(
+        &url,
+        "2_api".into(),
+        shared::config::Secret::new("secret"),
+        Duration::from_secs(5),
+    )
+    .unwrap();
+    let validator = TokenValidator::new(client, Duration::from_secs(3600), Duration::from_secs(1));
+
+    let racing = {
+        let validator = validator.clone();
+        tokio::spawn(async move { validator.validate("a-token").await.unwrap().is_ok() })
+    };
+    asked.notified().await;
+    validator
+        .forget(&Sha256::digest("a-token".as_bytes()).into())
+        .await;
+    answer.add_permits(1);
+    assert!(racing.await.unwrap(), "the racing request is served");
+
+    answer.add_permits(1);
+    assert!(validator.validate("a-token").await.unwrap().is_ok());
+    assert_eq!(calls.load(Ordering::SeqCst), 2, "asked again, not cached");
+    // Now it is cached.
+    assert!(validator.validate("a-token").await.unwrap().is_ok());
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
 }
 
 /// When auth-server cannot be reached, an uncached token gets 503 — never a

@@ -48,6 +48,8 @@ pub struct Options {
     pub auth_server_url: Option<String>,
     /// Let people sign up with `PUT /api/user`.
     pub registration_enabled: bool,
+    /// Follow auth-server's revocation stream, as a served api-server does.
+    pub follow_revocations: bool,
 }
 
 impl Default for Options {
@@ -57,6 +59,7 @@ impl Default for Options {
             access_token_ttl: 3600,
             auth_server_url: None,
             registration_enabled: false,
+            follow_revocations: true,
         }
     }
 }
@@ -94,6 +97,8 @@ impl TestApp {
             .unwrap();
 
         let database_url = fresh_database("api").await;
+        // A test pointing api-server elsewhere has no stream to wait for.
+        let real_auth_server = options.auth_server_url.is_none();
         let auth_server_url = options.auth_server_url.unwrap_or_else(|| auth_base.clone());
         let config = ApiConfig {
             database_url: Secret::new(database_url),
@@ -113,7 +118,23 @@ impl TestApp {
         api_server::store::migrate(&api_pool).await.unwrap();
         let listener = TcpListener::bind(config.listen_addr).await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let app_router = api_server::app(AppState::new(config, api_pool.clone()).unwrap());
+        let state = AppState::new(config, api_pool.clone()).unwrap();
+        if options.follow_revocations {
+            let mut following = api_server::auth::revocation::spawn(
+                state.auth_server.clone(),
+                state.validator.clone(),
+            );
+            // Following before the first request, so the cache flush that
+            // starts the stream cannot land in the middle of a test.
+            if real_auth_server {
+                let ready = following.wait_for(|following| *following);
+                tokio::time::timeout(std::time::Duration::from_secs(10), ready)
+                    .await
+                    .expect("api-server follows the revocation stream within 10 s")
+                    .unwrap();
+            }
+        }
+        let app_router = api_server::app(state);
         tokio::spawn(async move { axum::serve(listener, app_router).await.unwrap() });
 
         Self {
