@@ -5,7 +5,10 @@
         Gets a token from each auth-server directly and calls GET /api/user
         on each api-server directly with it: every pair must answer 200
         with the user's name. Shows that a token issued by any auth-server
-        is accepted by every api-server.
+        is accepted by every api-server. Then revokes each token at the
+        next auth-server along, and every api-server must refuse it within
+        REVOCATION_DEADLINE, though its cached answer had a minute to live:
+        revocation reaches every replica through the revocation stream.
 
     scale-out.py load --gateway URL [--workers N] [--duration S]
                       [--max-requests N] [--kill-at S] [--kill NAME=PID...]
@@ -47,6 +50,9 @@ import time
 import urllib.parse
 
 HTTP_TIMEOUT = 10  # seconds: bounds every request, so the run always ends
+# Seconds a revoked token may still be accepted; api-server caches an
+# answer for up to TOKEN_CACHE_TTL (60 s) without the revocation stream.
+REVOCATION_DEADLINE = 5
 
 # Relative weights of the operations once a worker holds a token; a worker
 # without one logs in first. Logins are rare because Argon2 makes them the
@@ -133,9 +139,23 @@ def token_pair(status, body):
 # ---------------------------------------------------------------- cross-check
 
 
+def refused_after(api, token, deadline):
+    """Seconds until the api-server at `api` refuses `token` (401), polling;
+    None when it still accepts it after `deadline` seconds."""
+    conn = Connection(api)
+    started = time.monotonic()
+    while time.monotonic() - started < deadline:
+        status, _, _ = conn.request("GET", "/api/user", token=token)
+        if status == 401:
+            return time.monotonic() - started
+        time.sleep(0.01)
+    return None
+
+
 def cross_check(args):
     creds = credentials()
     failures = 0
+    issued = []
     for auth in args.auth:
         status, _, body = Connection(auth).request(
             "POST", "/oauth/v2/token", form={"grant_type": "password", **creds}
@@ -145,6 +165,7 @@ def cross_check(args):
             print(f"  token from {auth}: FAILED, status {status}")
             failures += 1
             continue
+        issued.append((auth, pair[0]))
         for api in args.api:
             status, _, body = Connection(api).request("GET", "/api/user", token=pair[0])
             try:
@@ -154,7 +175,23 @@ def cross_check(args):
             ok = status == 200 and name == creds["username"]
             failures += not ok
             print(f"  token from {auth} at {api}: {status} {'ok' if ok else 'FAILED'}")
-    print(f"cross-acceptance: {'ok' if failures == 0 else f'{failures} failure(s)'}")
+
+    # Every api-server has each token's answer cached now.
+    for index, (auth, token) in enumerate(issued):
+        revoker = args.auth[(index + 1) % len(args.auth)]
+        form = {"token": token, "client_id": creds["client_id"],
+                "client_secret": creds["client_secret"]}
+        status, _, _ = Connection(revoker).request("POST", "/oauth/v2/revoke", form=form)
+        if status != 200:
+            print(f"  revoking at {revoker}: FAILED, status {status}")
+            failures += 1
+            continue
+        for api in args.api:
+            after = refused_after(api, token, REVOCATION_DEADLINE)
+            failures += after is None
+            verdict = "FAILED: still accepted" if after is None else f"{after * 1000:.0f} ms"
+            print(f"  token from {auth} revoked at {revoker}, refused at {api}: {verdict}")
+    print(f"cross-acceptance and revocation: {'ok' if failures == 0 else f'{failures} failure(s)'}")
     return 1 if failures else 0
 
 

@@ -7,10 +7,13 @@
 #   deploy/scale-out.sh
 #
 # It reports the requests sent, the errors (by operation and cause), which
-# instance served what, and whether a token issued by either auth-server is
-# accepted by every api-server (asked directly, not through nginx). It fails
-# when an error happened other than on a request in flight at the kill, when
-# more of those happened than there are workers, or when a token is refused.
+# instance served what, whether a token issued by either auth-server is
+# accepted by every api-server (asked directly, not through nginx), and
+# whether that token, revoked at the other auth-server, is refused by every
+# api-server within seconds although each has it cached. It fails when an
+# error happened other than on a request in flight at the kill, when more
+# of those happened than there are workers, when a token is refused, or
+# when a revoked one is still accepted.
 #
 # Like the production layouts, the api-servers reach auth-server through a
 # balancer (a second nginx listener standing in for a Kubernetes Service),
@@ -246,7 +249,7 @@ main() {
     start_api_server api2
     start_api_server api3
 
-    say "cross-acceptance: a token from each auth-server, at each api-server"
+    say "cross-acceptance: a token from each auth-server, at each api-server; then revoked"
     mapfile -t args < <(urls auth1 auth2 api1 api2 api3)
     python3 deploy/scale-out.py cross-check "${args[@]}" || status=1
 
@@ -260,7 +263,7 @@ main() {
     done
     python3 deploy/scale-out.py load "${args[@]}" || status=1
 
-    say "cross-acceptance after the kill, among the survivors"
+    say "cross-acceptance and revocation after the kill, among the survivors"
     mapfile -t args < <(urls auth2 api2 api3)
     python3 deploy/scale-out.py cross-check "${args[@]}" || status=1
 
