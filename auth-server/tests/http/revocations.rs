@@ -73,30 +73,26 @@ async fn refresh(server: &TestServer, app: &TestClient, refresh_token: &str) -> 
 async fn the_revocation_stream_is_for_resource_servers_only() {
     let server = TestServer::start().await;
     let app = server.create_client(&["password"], false).await;
+    let resource = server.create_client(&[], true).await;
 
-    let anonymous = server
-        .http
-        .get(server.url("/oauth/v2/revocations"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(anonymous.status(), 401);
-    let not_a_resource_server = server
-        .http
-        .get(server.url("/oauth/v2/revocations"))
-        .basic_auth(&app.id, Some(&app.secret))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(not_a_resource_server.status(), 401);
-    let wrong_secret = server
-        .http
-        .get(server.url("/oauth/v2/revocations"))
-        .basic_auth(&app.id, Some("guess"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(wrong_secret.status(), 401);
+    let refused = [
+        ("no credentials", None),
+        (
+            "a client not allowed to introspect",
+            Some((&app.id, app.secret.as_str())),
+        ),
+        (
+            "a resource server's id with a wrong secret",
+            Some((&resource.id, "guess")),
+        ),
+    ];
+    for (case, credentials) in refused {
+        let mut request = server.http.get(server.url("/oauth/v2/revocations"));
+        if let Some((id, secret)) = credentials {
+            request = request.basic_auth(id, Some(secret));
+        }
+        assert_eq!(request.send().await.unwrap().status(), 401, "{case}");
+    }
 }
 
 /// Revoking at the endpoint, reusing a refresh token, disabling a user and
