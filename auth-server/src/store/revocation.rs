@@ -142,7 +142,7 @@ async fn listen(inner: Arc<Inner>) {
         tracing::warn!(
             cause = %err,
             retry_in_secs = delay.as_secs(),
-            "revocation listener lost its database connection"
+            "not listening for token revocations"
         );
         tokio::time::sleep(delay).await;
         delay = (delay * 2).min(RETRY_CEILING);
@@ -184,16 +184,30 @@ async fn listen_once(inner: &Inner, first: &mut bool) -> ListenError {
     inner.listening.send_replace(true);
     tracing::info!("listening for token revocations");
 
-    while let Some(digest) = received.recv().await {
-        tracing::debug!(token = %&digest[..digest.len().min(8)], "token revoked");
+    while let Some(payload) = received.recv().await {
+        // Anyone who may use the database can notify the channel too: only
+        // what the trigger sends, a hex SHA-256, goes on to subscribers.
+        if !is_digest(&payload) {
+            tracing::warn!("a notification that names no token was ignored");
+            continue;
+        }
+        tracing::debug!(token = %&payload[..8], "token revoked");
         // No subscriber right now is no error: nothing is cached anywhere.
-        let _ = inner.events.send(Notice::Revoked(digest));
+        let _ = inner.events.send(Notice::Revoked(payload));
     }
     drop(client);
     match driver.await {
         Ok(Some(err)) => err.into(),
         _ => ListenError::Closed,
     }
+}
+
+/// Whether a payload is what the trigger writes: 64 lower-case hex digits.
+fn is_digest(payload: &str) -> bool {
+    payload.len() == 64
+        && payload
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// Why a listening connection ended.
@@ -208,6 +222,14 @@ enum ListenError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_hex_digests_are_passed_on() {
+        assert!(is_digest(&"0123456789abcdef".repeat(4)));
+        assert!(!is_digest(&"0123456789ABCDEF".repeat(4)));
+        assert!(!is_digest("abc"));
+        assert!(!is_digest(&"é".repeat(32)));
+    }
 
     /// Closing the hub (shutdown) ends a subscription, even one still
     /// waiting for a database that never answers.
